@@ -1,0 +1,20 @@
+package org.softwareheritage.provenance.server.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code provenance-server.jar}. */
+@Command(name = "provenance-server", mixinStandardHelpOptions = true,
+    description = "Software Heritage provenance service: loads a provenance database into memory and serves it.",
+    subcommands = {ServeCommand.class, GenExampleCommand.class})
+public final class ProvenanceServerCommand {
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with the service's error handling: one line per problem, no stack trace. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new ProvenanceServerCommand())
+        .setExecutionExceptionHandler(new OneLineErrors());
+  }
+}

@@ -1,0 +1,95 @@
+package org.softwareheritage.provenance.server.cli;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.softwareheritage.provenance.server.ProvenanceServer;
+import org.softwareheritage.provenance.server.example.ExampleDatabase;
+import org.softwareheritage.provenance.server.index.IndexedDatabase;
+import org.softwareheritage.provenance.server.query.ProvenanceQueries;
+import org.softwareheritage.provenance.server.storage.ArrowMemory;
+import org.softwareheritage.provenance.server.storage.DatabaseLocation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code serve}: loads the database, then serves it until SIGTERM, which drains in-flight calls
+ * and exits 0.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Load a provenance database into memory and serve it over gRPC.")
+final class ServeCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Option(names = "--database", paramLabel = "PATH_OR_URL",
+      description = "Database directory, file:// URL or object-store URL (s3://bucket/prefix/). "
+          + "Default: the embedded golden example database.")
+  private String database;
+
+  @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:50141",
+      converter = BindAddressConverter.class, description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  private InetSocketAddress bind;
+
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "PT30S",
+      description = "On SIGTERM, how long in-flight calls may run before they are cancelled (ISO-8601, default: ${DEFAULT-VALUE}).")
+  private Duration drainTimeout;
+
+  @Override
+  public Integer call() throws Exception {
+    CountDownLatch released = new CountDownLatch(1);
+    try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
+        IndexedDatabase data = open(allocator);
+        ProvenanceServer server = ProvenanceServer.start(bind, new ProvenanceQueries(data.index()))) {
+      LOG.info("loaded {}: {}; serving on {}:{}", database == null ? "the example database" : database,
+          data.summary(), bind.getHostString(), server.port());
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndExit(server, released), "drain"));
+      server.awaitTermination();
+    } finally {
+      released.countDown();
+    }
+    return 0;
+  }
+
+  /**
+   * Runs on SIGTERM/SIGINT: drains the server, waits for {@link #call()} to release memory, and
+   * exits 0 (the JVM would otherwise report 143 for a signal).
+   */
+  private void drainAndExit(ProvenanceServer server, CountDownLatch released) {
+    LOG.info("shutting down: draining in-flight calls for up to {}", drainTimeout);
+    try {
+      server.shutdown(drainTimeout);
+      released.await(drainTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+      LOG.info("stopped");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Runtime.getRuntime().halt(0);
+  }
+
+  private IndexedDatabase open(BufferAllocator allocator) throws IOException {
+    if (database != null) {
+      return IndexedDatabase.open(DatabaseLocation.of(database), allocator);
+    }
+    Path directory = Files.createTempDirectory("swh-provenance-example-");
+    try {
+      ExampleDatabase.write(directory, allocator);
+      return IndexedDatabase.open(DatabaseLocation.of(directory), allocator);
+    } finally {
+      try (Stream<Path> files = Files.walk(directory)) {
+        for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(file);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package org.softwareheritage.provenance.server.grpc;
+
+import com.google.protobuf.FieldMask;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
+import org.softwareheritage.provenance.proto.WhereAreOneRequest;
+import org.softwareheritage.provenance.proto.WhereIsOneRequest;
+import org.softwareheritage.provenance.proto.WhereIsOneResult;
+import org.softwareheritage.provenance.server.query.Provenance;
+import org.softwareheritage.provenance.server.query.ProvenanceQueries;
+import org.softwareheritage.provenance.server.query.ResultFields;
+import org.softwareheritage.provenance.swhid.InvalidSwhidException;
+import org.softwareheritage.provenance.swhid.Swhid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code swh.provenance.ProvenanceService}, wire-compatible with the upstream server: invalid
+ * input is INVALID_ARGUMENT naming the value, unknown SWHIDs NOT_FOUND (WhereIsOne) or unset
+ * fields (WhereAreOne), and WhereAreOne streams only as fast as the client reads.
+ */
+public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.ProvenanceServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ProvenanceGrpcService.class);
+
+  private final ProvenanceQueries queries;
+
+  public ProvenanceGrpcService(ProvenanceQueries queries) {
+    this.queries = queries;
+  }
+
+  @Override
+  public void whereIsOne(WhereIsOneRequest request, StreamObserver<WhereIsOneResult> responses) {
+    try {
+      ResultFields fields = fields(request.hasMask(), request.getMask());
+      Swhid swhid = Swhid.parse(request.getSwhid());
+      if (Context.current().isCancelled()) {
+        responses.onError(Status.CANCELLED.withDescription("call cancelled by the client").asRuntimeException());
+        return;
+      }
+      Provenance provenance = queries.whereIs(swhid, fields);
+      if (provenance == null) {
+        responses.onError(Status.NOT_FOUND.withDescription("unknown SWHID " + swhid).asRuntimeException());
+        return;
+      }
+      responses.onNext(result(swhid, provenance, fields));
+      responses.onCompleted();
+    } catch (IllegalArgumentException e) {
+      responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    } catch (RuntimeException e) {
+      responses.onError(internal("WhereIsOne", e));
+    }
+  }
+
+  @Override
+  public void whereAreOne(WhereAreOneRequest request, StreamObserver<WhereIsOneResult> responses) {
+    ResultFields fields;
+    Swhid[] swhids;
+    try {
+      fields = fields(request.hasMask(), request.getMask());
+      swhids = parseAll(request.getSwhidList());
+    } catch (IllegalArgumentException e) {
+      responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    new ResultStream((ServerCallStreamObserver<WhereIsOneResult>) responses, swhids, fields).start();
+  }
+
+  /**
+   * Sends one result per requested SWHID while the transport is ready, resuming from the
+   * on-ready callback: memory stays bounded however slowly the client reads. gRPC runs the
+   * callbacks of one call one at a time, so no locking is needed.
+   */
+  private final class ResultStream {
+    private final ServerCallStreamObserver<WhereIsOneResult> call;
+    private final Swhid[] swhids;
+    private final ResultFields fields;
+    private int next;
+    private boolean done;
+
+    ResultStream(ServerCallStreamObserver<WhereIsOneResult> call, Swhid[] swhids, ResultFields fields) {
+      this.call = call;
+      this.swhids = swhids;
+      this.fields = fields;
+    }
+
+    void start() {
+      call.setOnCancelHandler(() -> done = true);
+      call.setOnReadyHandler(this::send);
+      send();
+    }
+
+    private void send() {
+      try {
+        while (!done && next < swhids.length && call.isReady()) {
+          if (call.isCancelled()) {
+            done = true;
+            return;
+          }
+          Swhid swhid = swhids[next++];
+          Provenance provenance = queries.whereIs(swhid, fields);
+          call.onNext(provenance == null ? unknown(swhid, fields) : result(swhid, provenance, fields));
+        }
+        if (!done && next == swhids.length) {
+          done = true;
+          call.onCompleted();
+        }
+      } catch (RuntimeException e) {
+        done = true;
+        call.onError(internal("WhereAreOne", e));
+      }
+    }
+  }
+
+  private static Swhid[] parseAll(List<String> texts) {
+    Swhid[] swhids = new Swhid[texts.size()];
+    for (int i = 0; i < swhids.length; i++) {
+      try {
+        swhids[i] = Swhid.parse(texts.get(i));
+      } catch (InvalidSwhidException e) {
+        throw new IllegalArgumentException("swhid[" + i + "]: " + e.getMessage(), e);
+      }
+    }
+    return swhids;
+  }
+
+  private static ResultFields fields(boolean hasMask, FieldMask mask) {
+    return hasMask ? ResultFields.of(mask.getPathsList()) : ResultFields.ALL;
+  }
+
+  private static WhereIsOneResult result(Swhid swhid, Provenance provenance, ResultFields fields) {
+    WhereIsOneResult.Builder result = WhereIsOneResult.newBuilder();
+    if (fields.swhid()) {
+      result.setSwhid(swhid.toString());
+    }
+    if (fields.anchor() && provenance.anchor() != null) {
+      result.setAnchor(provenance.anchor().toString());
+    }
+    if (fields.origin() && provenance.origin() != null) {
+      result.setOrigin(provenance.origin());
+    }
+    return result.build();
+  }
+
+  private static WhereIsOneResult unknown(Swhid swhid, ResultFields fields) {
+    return fields.swhid() ? WhereIsOneResult.newBuilder().setSwhid(swhid.toString()).build()
+        : WhereIsOneResult.getDefaultInstance();
+  }
+
+  private static RuntimeException internal(String method, RuntimeException e) {
+    LOG.error("{} failed", method, e);
+    return Status.INTERNAL.withDescription("internal error in " + method).asRuntimeException();
+  }
+}

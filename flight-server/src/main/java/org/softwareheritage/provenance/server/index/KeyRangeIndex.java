@@ -1,0 +1,81 @@
+package org.softwareheritage.provenance.server.index;
+
+import org.softwareheritage.provenance.server.storage.LoadedTable;
+import org.softwareheritage.provenance.server.storage.ProvenanceTable;
+
+/**
+ * Key → row range of a table kept sorted by its first key column (the {@code *_in_*} tables and
+ * origins). Binary search over the key column itself: no memory beyond the table.
+ */
+public final class KeyRangeIndex {
+  private final LoadedTable table;
+  private final long keyAddress;
+  private final int rows;
+
+  public KeyRangeIndex(LoadedTable table) {
+    ProvenanceTable definition = table.table();
+    if (definition.sortKey().isEmpty()) {
+      throw new IllegalArgumentException("table " + definition.directory() + " is not sorted by a key");
+    }
+    this.table = table;
+    this.keyAddress = table.u64Address(definition.sortKey().get(0));
+    this.rows = table.rowCount();
+  }
+
+  public LoadedTable table() {
+    return table;
+  }
+
+  /** The key of {@code row}. */
+  public long key(int row) {
+    return LoadedTable.u64(keyAddress, row);
+  }
+
+  /** Rows whose key is {@code key}. */
+  public RowRange rows(long key) {
+    int start = lowerBound(key, 0, rows);
+    if (start == rows || key(start) != key) {
+      return RowRange.EMPTY;
+    }
+    return new RowRange(start, upperBound(key, start, rows));
+  }
+
+  /** Rows whose key is between {@code first} and {@code last}, both inclusive (unsigned order). */
+  public RowRange rows(long first, long last) {
+    if (Long.compareUnsigned(first, last) > 0) {
+      return RowRange.EMPTY;
+    }
+    int start = lowerBound(first, 0, rows);
+    return new RowRange(start, upperBound(last, start, rows));
+  }
+
+  /** First row in [from, to) whose key is not less than {@code key}. */
+  private int lowerBound(long key, int from, int to) {
+    int low = from;
+    int high = to;
+    while (low < high) {
+      int middle = (low + high) >>> 1;
+      if (Long.compareUnsigned(key(middle), key) < 0) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    return low;
+  }
+
+  /** First row in [from, to) whose key is greater than {@code key}. */
+  private int upperBound(long key, int from, int to) {
+    int low = from;
+    int high = to;
+    while (low < high) {
+      int middle = (low + high) >>> 1;
+      if (Long.compareUnsigned(key(middle), key) <= 0) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    return low;
+  }
+}

@@ -1,0 +1,176 @@
+package org.softwareheritage.provenance.server.index;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.util.MemoryUtil;
+import org.apache.arrow.util.AutoCloseables;
+import org.apache.arrow.vector.BaseFixedWidthVector;
+import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
+import org.softwareheritage.provenance.server.storage.LoadedTable;
+import org.softwareheritage.provenance.swhid.ObjectType;
+import org.softwareheritage.provenance.swhid.Swhid;
+
+/**
+ * Maps SWHIDs and node ids to rows of the nodes table and back. Two open-addressing hash tables
+ * of row numbers in Arrow memory (8 to 16 bytes per node each), probed against the nodes' own
+ * columns, so a lookup costs one or two cache misses whatever the database size.
+ */
+public final class NodeIndex implements AutoCloseable {
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private final int size;
+  private final long idAddress;
+  private final long typeAddress;
+  private final long hashAddress;
+  private final ArrowBuf bySwhid;
+  private final ArrowBuf byId;
+  private final long mask;
+
+  private NodeIndex(LoadedTable nodes, ArrowBuf bySwhid, ArrowBuf byId, long mask) {
+    this.size = nodes.rowCount();
+    this.idAddress = nodes.u64Address("id");
+    this.typeAddress = ((BaseFixedWidthVector) nodes.vector("type")).getDataBufferAddress();
+    this.hashAddress = ((BaseFixedWidthVector) nodes.vector("sha1_git")).getDataBufferAddress();
+    this.bySwhid = bySwhid;
+    this.byId = byId;
+    this.mask = mask;
+  }
+
+  /**
+   * Indexes {@code nodes}.
+   *
+   * @throws DatabaseLoadException if two rows share an id or a SWHID
+   */
+  public static NodeIndex build(LoadedTable nodes, BufferAllocator allocator) {
+    long capacity = Math.max(16, Long.highestOneBit(Math.max(1, nodes.rowCount())) << 2);
+    ArrowBuf bySwhid = allocator.buffer(capacity * Integer.BYTES);
+    ArrowBuf byId = null;
+    try {
+      byId = allocator.buffer(capacity * Integer.BYTES);
+      bySwhid.setZero(0, bySwhid.capacity());
+      byId.setZero(0, byId.capacity());
+      NodeIndex index = new NodeIndex(nodes, bySwhid, byId, capacity - 1);
+      for (int row = 0; row < index.size; row++) {
+        index.insert(row);
+      }
+      return index;
+    } catch (RuntimeException e) {
+      bySwhid.close();
+      if (byId != null) {
+        byId.close();
+      }
+      throw e;
+    }
+  }
+
+  private void insert(int row) {
+    long id = id(row);
+    long slot = mix(id) & mask;
+    for (int other; (other = byId.getInt(slot << 2) - 1) >= 0; slot = (slot + 1) & mask) {
+      if (id(other) == id) {
+        throw new DatabaseLoadException("table nodes, column id: duplicate node id " + Long.toUnsignedString(id));
+      }
+    }
+    byId.setInt(slot << 2, row + 1);
+    long address = hashAddress + (long) row * Swhid.HASH_LENGTH;
+    long a = MemoryUtil.getLong(address);
+    long b = MemoryUtil.getLong(address + 8);
+    int c = MemoryUtil.getInt(address + 16);
+    int type = typeOrdinal(row);
+    slot = swhidHash(type, a, b, c) & mask;
+    for (int other; (other = bySwhid.getInt(slot << 2) - 1) >= 0; slot = (slot + 1) & mask) {
+      if (matches(other, type, a, b, c)) {
+        throw new DatabaseLoadException("table nodes, column sha1_git: duplicate SWHID " + swhid(row));
+      }
+    }
+    bySwhid.setInt(slot << 2, row + 1);
+  }
+
+  /** Number of nodes. */
+  public int size() {
+    return size;
+  }
+
+  /** The row of {@code swhid}, or -1 if the database does not know it. */
+  public int row(Swhid swhid) {
+    byte[] hash = swhid.hash();
+    long a = (long) LONGS.get(hash, 0);
+    long b = (long) LONGS.get(hash, 8);
+    int c = (int) INTS.get(hash, 16);
+    int type = swhid.type().ordinal();
+    for (long slot = swhidHash(type, a, b, c) & mask; ; slot = (slot + 1) & mask) {
+      int row = bySwhid.getInt(slot << 2) - 1;
+      if (row < 0 || matches(row, type, a, b, c)) {
+        return row;
+      }
+    }
+  }
+
+  /** The row of the node whose id is {@code id}, or -1 if there is none. */
+  public int rowOfId(long id) {
+    for (long slot = mix(id) & mask; ; slot = (slot + 1) & mask) {
+      int row = byId.getInt(slot << 2) - 1;
+      if (row < 0 || id(row) == id) {
+        return row;
+      }
+    }
+  }
+
+  /** The node id of {@code row}. */
+  public long id(int row) {
+    return LoadedTable.u64(idAddress, row);
+  }
+
+  public ObjectType type(int row) {
+    return ObjectType.fromOrdinal(typeOrdinal(row));
+  }
+
+  /** The SWHID of {@code row}. */
+  public Swhid swhid(int row) {
+    byte[] hash = new byte[Swhid.HASH_LENGTH];
+    MemoryUtil.copyFromMemory(hashAddress + (long) row * Swhid.HASH_LENGTH, hash, 0, Swhid.HASH_LENGTH);
+    return Swhid.of(type(row), hash);
+  }
+
+  /** Bytes of Arrow memory held by the hash tables (the nodes table is counted on its own). */
+  public long sizeInBytes() {
+    return bySwhid.capacity() + byId.capacity();
+  }
+
+  private int typeOrdinal(int row) {
+    return MemoryUtil.getByte(typeAddress + row);
+  }
+
+  private boolean matches(int row, int type, long a, long b, int c) {
+    long address = hashAddress + (long) row * Swhid.HASH_LENGTH;
+    return MemoryUtil.getLong(address) == a && MemoryUtil.getLong(address + 8) == b
+        && MemoryUtil.getInt(address + 16) == c && typeOrdinal(row) == type;
+  }
+
+  private static long swhidHash(int type, long a, long b, int c) {
+    return mix(a ^ mix(b ^ mix(((long) c << 8) | type)));
+  }
+
+  /** The finaliser of MurmurHash3: spreads every input bit over the whole word. */
+  private static long mix(long x) {
+    x ^= x >>> 33;
+    x *= 0xff51afd7ed558ccdL;
+    x ^= x >>> 33;
+    x *= 0xc4ceb9fe1a85ec53L;
+    x ^= x >>> 33;
+    return x;
+  }
+
+  @Override
+  public void close() {
+    try {
+      AutoCloseables.close(byId, bySwhid);
+    } catch (Exception e) {
+      throw new IllegalStateException("closing node index", e);
+    }
+  }
+}

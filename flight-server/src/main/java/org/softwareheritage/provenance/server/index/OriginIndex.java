@@ -1,0 +1,44 @@
+package org.softwareheritage.provenance.server.index;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.arrow.vector.VarCharVector;
+import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
+import org.softwareheritage.provenance.server.storage.LoadedTable;
+
+/** Origin node id → URL, over the origins table sorted by id. */
+public final class OriginIndex {
+  private final KeyRangeIndex byId;
+  private final VarCharVector urls;
+
+  /**
+   * Indexes {@code origins}.
+   *
+   * @throws DatabaseLoadException if two rows share an id
+   */
+  public OriginIndex(LoadedTable origins) {
+    this.byId = new KeyRangeIndex(origins);
+    this.urls = (VarCharVector) origins.vector("url");
+    for (int row = 1; row < origins.rowCount(); row++) {
+      if (byId.key(row) == byId.key(row - 1)) {
+        throw new DatabaseLoadException("table origins, column id: duplicate origin id "
+            + Long.toUnsignedString(byId.key(row)));
+      }
+    }
+  }
+
+  /** The row of origin {@code id}, or -1 if there is none. */
+  public int row(long id) {
+    RowRange rows = byId.rows(id);
+    return rows.isEmpty() ? -1 : rows.start();
+  }
+
+  /** The node id of the origin in {@code row}. */
+  public long id(int row) {
+    return byId.key(row);
+  }
+
+  /** The URL of the origin in {@code row}. */
+  public String url(int row) {
+    return new String(urls.get(row), StandardCharsets.UTF_8);
+  }
+}
