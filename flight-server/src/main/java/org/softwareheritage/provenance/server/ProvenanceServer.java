@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 import org.softwareheritage.provenance.server.grpc.ProvenanceGrpcService;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
@@ -37,16 +38,26 @@ public final class ProvenanceServer implements AutoCloseable {
 
   /** Starts serving {@code queries} on {@code address} (port 0: an ephemeral port). */
   public static ProvenanceServer start(InetSocketAddress address, ProvenanceQueries queries) throws IOException {
+    return start(address, queries, builder -> { });
+  }
+
+  /**
+   * Starts serving {@code queries} on {@code address}; {@code transport} adds interceptors and
+   * transport settings (limits, TLS, keepalive) to the Netty server before it is built.
+   */
+  public static ProvenanceServer start(InetSocketAddress address, ProvenanceQueries queries,
+      Consumer<NettyServerBuilder> transport) throws IOException {
     HealthStatusManager health = new HealthStatusManager();
     ExecutorService workers = Executors.newFixedThreadPool(
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), namedThreads("grpc-worker-"));
-    Server server = NettyServerBuilder.forAddress(address)
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
         .executor(workers)
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .addService(new ProvenanceGrpcService(queries))
         .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
-        .build();
+        .addService(ProtoReflectionServiceV1.newInstance());
+    transport.accept(builder);
+    Server server = builder.build();
     try {
       server.start();
     } catch (IOException e) {

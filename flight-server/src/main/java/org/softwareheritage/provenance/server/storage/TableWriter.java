@@ -52,20 +52,36 @@ public final class TableWriter {
   public Path write(ProvenanceTable table, String relativePath, List<Object[]> rows, boolean dictionaryTypes)
       throws IOException {
     Path file = databaseDirectory.resolve(table.directory()).resolve(relativePath);
+    writeRows(table, rows, dictionaryTypes, file);
+    return file;
+  }
+
+  /** Writes every batch of {@code root} (any schema) as the Parquet file {@code file}. */
+  public static void writeParquet(BufferAllocator allocator, VectorSchemaRoot root, DictionaryProvider dictionaries,
+      Path file) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ArrowStreamWriter writer = new ArrowStreamWriter(root, dictionaries, Channels.newChannel(out))) {
+      writer.start();
+      writer.writeBatch();
+      writer.end();
+    }
+    writeParquet(allocator, out.toByteArray(), file);
+  }
+
+  private static void writeParquet(BufferAllocator allocator, byte[] ipcStream, Path file) throws IOException {
     Files.createDirectories(file.getParent());
-    byte[] ipc = toIpcStream(table, rows, dictionaryTypes);
     Path staging = Files.createTempDirectory(file.getParent(), ".writing-");
-    try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipc), allocator)) {
+    try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipcStream), allocator)) {
       DatasetFileWriter.write(allocator, reader, FileFormat.PARQUET, staging.toUri().toString(),
           new String[0], 1, "part-{i}.parquet");
       Files.move(staging.resolve("part-0.parquet"), file, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(staging);
     }
-    return file;
   }
 
-  private byte[] toIpcStream(ProvenanceTable table, List<Object[]> rows, boolean dictionaryTypes) throws IOException {
+  private void writeRows(ProvenanceTable table, List<Object[]> rows, boolean dictionaryTypes, Path file)
+      throws IOException {
     List<FieldVector> vectors = new ArrayList<>();
     DictionaryProvider.MapDictionaryProvider dictionaries = new DictionaryProvider.MapDictionaryProvider();
     try {
@@ -86,15 +102,9 @@ public final class TableWriter {
           dictionaries.put(typeDictionary(field));
         }
       }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      try (VectorSchemaRoot root = new VectorSchemaRoot(vectors);
-          ArrowStreamWriter writer = new ArrowStreamWriter(root, dictionaries, Channels.newChannel(out))) {
-        vectors.clear();
-        writer.start();
-        writer.writeBatch();
-        writer.end();
-      }
-      return out.toByteArray();
+      VectorSchemaRoot root = new VectorSchemaRoot(vectors);
+      root.setRowCount(rows.size());
+      writeParquet(allocator, root, dictionaries, file);
     } finally {
       for (FieldVector vector : vectors) {
         vector.close();
