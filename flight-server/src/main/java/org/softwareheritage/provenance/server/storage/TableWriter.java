@@ -37,6 +37,8 @@ import org.softwareheritage.provenance.swhid.ObjectType;
  * paths {@code byte[]}, dates {@link Long} seconds, URLs {@link String}.
  */
 public final class TableWriter {
+  private static final long RELEASE_TIMEOUT_NANOS = 10_000_000_000L;
+
   private final BufferAllocator allocator;
   private final Path databaseDirectory;
 
@@ -71,12 +73,32 @@ public final class TableWriter {
   private static void writeParquet(BufferAllocator allocator, byte[] ipcStream, Path file) throws IOException {
     Files.createDirectories(file.getParent());
     Path staging = Files.createTempDirectory(file.getParent(), ".writing-");
-    try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipcStream), allocator)) {
-      DatasetFileWriter.write(allocator, reader, FileFormat.PARQUET, staging.toUri().toString(),
-          new String[0], 1, "part-{i}.parquet");
+    try (BufferAllocator writerMemory = allocator.newChildAllocator("parquet-writer", 0, Long.MAX_VALUE)) {
+      try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipcStream), writerMemory)) {
+        DatasetFileWriter.write(writerMemory, reader, FileFormat.PARQUET, staging.toUri().toString(),
+            new String[0], 1, "part-{i}.parquet");
+      }
+      awaitReleased(writerMemory);
       Files.move(staging.resolve("part-0.parquet"), file, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(staging);
+    }
+  }
+
+  /**
+   * Arrow's native dataset writer releases the last batches it imported on one of its own
+   * threads, shortly after {@link DatasetFileWriter#write} returns: wait for that before the
+   * memory is closed.
+   */
+  private static void awaitReleased(BufferAllocator memory) throws IOException {
+    long deadline = System.nanoTime() + RELEASE_TIMEOUT_NANOS;
+    while (memory.getAllocatedMemory() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while the Parquet writer released its memory", e);
+      }
     }
   }
 

@@ -37,8 +37,6 @@ public final class RandomDatabase {
   /** The expected answer for a known node: anchor (or null), its date (or null) and origin URL (or null). */
   public record Answer(Swhid anchor, Long date, String origin) {}
 
-  private static final BufferAllocator DICTIONARY_WRITER_MEMORY = ArrowMemory.newRootAllocator();
-
   private final List<Node> nodes = new ArrayList<>();
   private final Map<Long, Node> byId = new HashMap<>();
   private final Map<Long, String> urls = new HashMap<>();
@@ -153,25 +151,21 @@ public final class RandomDatabase {
   /**
    * Writes every table as three shuffled files: one at the table's root, two in
    * {@code partition=N/} directories; node types dictionary-encoded in one of them.
-   *
-   * <p>Arrow 18.3's dataset writer never releases a dictionary it receives through the C stream
-   * interface (128 bytes per file), so dictionary-encoded files are written with an allocator
-   * that is deliberately not closed; every other file's allocator is closed and checked.
    */
   public void write(Path directory) throws IOException {
     try (BufferAllocator allocator = ArrowMemory.newRootAllocator()) {
-      write(new TableWriter(allocator, directory), new TableWriter(DICTIONARY_WRITER_MEMORY, directory));
+      write(new TableWriter(allocator, directory));
     }
   }
 
-  private void write(TableWriter writer, TableWriter dictionaryWriter) throws IOException {
+  private void write(TableWriter writer) throws IOException {
     Random random = new Random(seed + 1);
     List<Object[]> nodeRows = new ArrayList<>();
     nodes.forEach(n -> nodeRows.add(new Object[] {n.id(), n.type(), n.hash()}));
     Collections.shuffle(nodeRows, random);
     int half = nodeRows.size() / 2;
     writer.write(ProvenanceTable.NODES, "part-0.parquet", nodeRows.subList(0, half), false);
-    dictionaryWriter.write(ProvenanceTable.NODES, "partition=1/part-1.parquet", nodeRows.subList(half, nodeRows.size()), true);
+    writer.write(ProvenanceTable.NODES, "partition=1/part-1.parquet", nodeRows.subList(half, nodeRows.size()), true);
     writeSplit(writer, random, ProvenanceTable.ORIGINS, new ArrayList<>(urls.entrySet()),
         e -> new Object[] {e.getKey(), e.getValue()});
     writeSplit(writer, random, ProvenanceTable.CONTENTS_IN_REVISIONS, contentsInRevisions,
