@@ -72,10 +72,17 @@ public final class IndexedDatabase implements AutoCloseable {
       line.append(table.directory()).append('=').append(database.table(table).rowCount()).append(' ');
     }
     return line.append("rows; loaded in ").append(loadMillis).append(" ms, indexed in ").append(indexMillis)
-        .append(" ms; ").append(String.format("%.1f MiB", sizeInBytes() / (1024.0 * 1024.0)))
-        .append(" of Arrow memory (tables ").append(String.format("%.1f MiB", database.sizeInBytes() / (1024.0 * 1024.0)))
-        .append(", indices ").append(String.format("%.1f MiB", index.sizeInBytes() / (1024.0 * 1024.0))).append(')')
+        .append(" ms; ").append(bytes(sizeInBytes())).append(" of Arrow memory (tables ")
+        .append(bytes(database.sizeInBytes())).append(", indices ").append(bytes(index.sizeInBytes())).append(')')
         .toString();
+  }
+
+  private static String bytes(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    int unit = (63 - Long.numberOfLeadingZeros(bytes)) / 10;
+    return String.format("%.1f %siB", bytes / (double) (1L << (10 * unit)), " KMGTPE".charAt(unit));
   }
 
   @Override
