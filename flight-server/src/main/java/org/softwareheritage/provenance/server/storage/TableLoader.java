@@ -136,7 +136,7 @@ public final class TableLoader {
   private int copyRows(ProvenanceTable table, String source, List<ProvenanceTable.Column> columns,
       List<FieldVector> targets, int offset, int rows) {
     String[] projection = columns.stream().map(ProvenanceTable.Column::name).toArray(String[]::new);
-    return (int) (long) scan(table, source, columns, projection, reader -> {
+    return (int) scan(table, source, columns, projection, reader -> {
       int row = offset;
       while (reader.loadNextBatch()) {
         VectorSchemaRoot batch = reader.getVectorSchemaRoot();
