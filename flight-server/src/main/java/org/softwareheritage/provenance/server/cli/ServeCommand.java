@@ -14,7 +14,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.server.ProvenanceServer;
 import org.softwareheritage.provenance.server.example.ExampleDatabase;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
-import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
 import org.slf4j.Logger;
@@ -44,12 +43,16 @@ final class ServeCommand implements Callable<Integer> {
       description = "On SIGTERM, how long in-flight calls may run before they are cancelled (ISO-8601, default: ${DEFAULT-VALUE}).")
   private Duration drainTimeout;
 
+  @Option(names = "--flight-endpoint-rows", paramLabel = "ROWS", defaultValue = "4194304",
+      description = "Tables with more rows are offered as several Flight endpoints of at most ROWS rows (default: ${DEFAULT-VALUE}).")
+  private int endpointRows;
+
   @Override
   public Integer call() throws Exception {
     CountDownLatch released = new CountDownLatch(1);
     try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
         IndexedDatabase data = open(allocator);
-        ProvenanceServer server = ProvenanceServer.start(bind, new ProvenanceQueries(data.index()))) {
+        ProvenanceServer server = ProvenanceServer.start(bind, data, allocator, endpointRows, builder -> { })) {
       LOG.info("loaded {}: {}; serving on {}:{}", database == null ? "the example database" : database,
           data.summary(), bind.getHostString(), server.port());
       Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndExit(server, released), "drain"));

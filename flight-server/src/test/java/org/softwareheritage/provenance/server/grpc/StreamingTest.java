@@ -35,7 +35,6 @@ import org.softwareheritage.provenance.proto.WhereIsOneResult;
 import org.softwareheritage.provenance.server.ProvenanceServer;
 import org.softwareheritage.provenance.server.example.ExampleDatabase;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
-import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
 
@@ -73,8 +72,8 @@ class StreamingTest {
         }, headers);
       }
     };
-    server = ProvenanceServer.start(new InetSocketAddress("127.0.0.1", 0), new ProvenanceQueries(data.index()),
-        builder -> builder.intercept(counter));
+    server = ProvenanceServer.start(new InetSocketAddress("127.0.0.1", 0), data, allocator,
+        ProvenanceServer.DEFAULT_ENDPOINT_ROWS, builder -> builder.intercept(counter));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
   }
 

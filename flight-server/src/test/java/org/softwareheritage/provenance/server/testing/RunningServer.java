@@ -9,7 +9,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 import org.softwareheritage.provenance.server.ProvenanceServer;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
-import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
 
@@ -35,8 +34,7 @@ public final class RunningServer implements AutoCloseable {
     IndexedDatabase data = null;
     try {
       data = IndexedDatabase.open(DatabaseLocation.of(database), allocator);
-      ProvenanceServer server = ProvenanceServer.start(
-          new InetSocketAddress("127.0.0.1", 0), new ProvenanceQueries(data.index()));
+      ProvenanceServer server = ProvenanceServer.start(new InetSocketAddress("127.0.0.1", 0), data, allocator);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
           .usePlaintext()
           .maxInboundMessageSize(ProvenanceServer.MAX_INBOUND_MESSAGE_BYTES)

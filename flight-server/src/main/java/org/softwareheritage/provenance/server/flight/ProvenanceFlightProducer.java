@@ -1,0 +1,301 @@
+package org.softwareheritage.provenance.server.flight;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.flight.Action;
+import org.apache.arrow.flight.ActionType;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.Criteria;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightEndpoint;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightProducer;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.PutResult;
+import org.apache.arrow.flight.Result;
+import org.apache.arrow.flight.SchemaResult;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.softwareheritage.provenance.server.index.IndexedDatabase;
+import org.softwareheritage.provenance.server.index.KeyRangeIndex;
+import org.softwareheritage.provenance.server.index.NodeIndex;
+import org.softwareheritage.provenance.server.index.RowRange;
+import org.softwareheritage.provenance.server.query.ProvenanceQueries;
+import org.softwareheritage.provenance.server.storage.LoadedTable;
+import org.softwareheritage.provenance.server.storage.ProvenanceTable;
+import org.softwareheritage.provenance.swhid.Swhid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Arrow Flight over the loaded tables and indices: discovery of every table, streams of tables
+ * and slices (projection, key filters, row ranges), and bulk provenance by DoGet or DoExchange.
+ * Read-only: DoPut and actions are refused. Each call gets its own child allocator.
+ */
+public final class ProvenanceFlightProducer implements FlightProducer {
+  private static final Logger LOG = LoggerFactory.getLogger(ProvenanceFlightProducer.class);
+  private static final int BATCH_ROWS = 64 * 1024;
+
+  private final IndexedDatabase data;
+  private final ProvenanceQueries queries;
+  private final BufferAllocator allocator;
+  private final int endpointRows;
+  private final Map<ProvenanceTable, KeyRangeIndex> keyIndices = new EnumMap<>(ProvenanceTable.class);
+
+  /**
+   * @param endpointRows tables with more rows are offered as several endpoints of at most this
+   *     many rows, for clients to read in parallel
+   */
+  public ProvenanceFlightProducer(IndexedDatabase data, BufferAllocator allocator, int endpointRows) {
+    this.data = data;
+    this.queries = new ProvenanceQueries(data.index());
+    this.allocator = allocator;
+    this.endpointRows = endpointRows;
+    for (ProvenanceTable table : ProvenanceTable.values()) {
+      if (!table.sortKey().isEmpty()) {
+        keyIndices.put(table, new KeyRangeIndex(data.database().table(table)));
+      }
+    }
+  }
+
+  @Override
+  public void listFlights(CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
+    try {
+      for (ProvenanceTable table : ProvenanceTable.values()) {
+        listener.onNext(tableInfo(FlightDescriptor.path(table.directory()),
+            new FlightRequest.TableRequest(table.directory(), null, null, null, null)));
+      }
+      listener.onCompleted();
+    } catch (RuntimeException e) {
+      listener.onError(status(e, "ListFlights"));
+    }
+  }
+
+  @Override
+  public FlightInfo getFlightInfo(CallContext context, FlightDescriptor descriptor) {
+    try {
+      FlightRequest request = request(descriptor);
+      if (request instanceof FlightRequest.TableRequest table) {
+        return tableInfo(descriptor, table);
+      }
+      return new FlightInfo(ProvenanceStreamer.SCHEMA, descriptor,
+          List.of(new FlightEndpoint(new Ticket(request.toJson()))), -1, -1);
+    } catch (RuntimeException e) {
+      throw status(e, "GetFlightInfo");
+    }
+  }
+
+  @Override
+  public SchemaResult getSchema(CallContext context, FlightDescriptor descriptor) {
+    try {
+      FlightRequest request = request(descriptor);
+      if (request instanceof FlightRequest.TableRequest table) {
+        return new SchemaResult(TableStreamer.schema(table(table), columns(table)));
+      }
+      return new SchemaResult(ProvenanceStreamer.SCHEMA);
+    } catch (RuntimeException e) {
+      throw status(e, "GetSchema");
+    }
+  }
+
+  @Override
+  public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
+    try (BufferAllocator call = allocator.newChildAllocator("do-get", 0, Long.MAX_VALUE)) {
+      FlightRequest request = FlightRequest.parse(ticket.getBytes());
+      if (request instanceof FlightRequest.TableRequest table) {
+        LoadedTable loaded = table(table);
+        List<String> columns = columns(table);
+        TableStreamer.stream(loaded, columns, ranges(loaded, table), BATCH_ROWS, listener, call);
+      } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
+        List<Swhid> swhids = new ArrayList<>(provenance.swhids().size());
+        for (int i = 0; i < provenance.swhids().size(); i++) {
+          swhids.add(parseSwhid(provenance.swhids().get(i), i));
+        }
+        try (ProvenanceStreamer out = new ProvenanceStreamer(queries, provenance.allAnchors(), BATCH_ROWS, listener, call)) {
+          for (Swhid swhid : swhids) {
+            if (!out.add(swhid)) {
+              return;
+            }
+          }
+          out.complete();
+        }
+      } else {
+        throw new IllegalArgumentException("an exchange command is not a DoGet ticket: use DoExchange");
+      }
+    } catch (RuntimeException e) {
+      listener.error(status(e, "DoGet"));
+    }
+  }
+
+  @Override
+  public void doExchange(CallContext context, FlightStream reader, ServerStreamListener writer) {
+    try (BufferAllocator call = allocator.newChildAllocator("do-exchange", 0, Long.MAX_VALUE)) {
+      FlightRequest request = request(reader.getDescriptor());
+      if (!(request instanceof FlightRequest.ExchangeRequest exchange)) {
+        throw new IllegalArgumentException("DoExchange takes the command {\"exchange\": \"provenance\"}");
+      }
+      try (ProvenanceStreamer out = new ProvenanceStreamer(queries, exchange.allAnchors(), BATCH_ROWS, writer, call)) {
+        long offset = 0;
+        while (reader.next()) {
+          VectorSchemaRoot batch = reader.getRoot();
+          FieldVector column = batch.getVector("swhid");
+          if (column == null || !(column.getField().getType() instanceof ArrowType.Utf8
+              || column.getField().getType() instanceof ArrowType.LargeUtf8)) {
+            throw new IllegalArgumentException("DoExchange batches need a string column \"swhid\", got " + batch.getSchema());
+          }
+          List<Swhid> swhids = new ArrayList<>(batch.getRowCount());
+          for (int i = 0; i < batch.getRowCount(); i++) {
+            Object value = column.getObject(i);
+            swhids.add(parseSwhid(value == null ? null : value.toString(), offset + i));
+          }
+          offset += batch.getRowCount();
+          for (Swhid swhid : swhids) {
+            if (!out.add(swhid)) {
+              return;
+            }
+          }
+          if (!out.flush()) {
+            return;
+          }
+        }
+        out.complete();
+      }
+    } catch (RuntimeException e) {
+      writer.error(status(e, "DoExchange"));
+    }
+  }
+
+  @Override
+  public Runnable acceptPut(CallContext context, FlightStream flightStream, StreamListener<PutResult> ackStream) {
+    return () -> ackStream.onError(CallStatus.UNIMPLEMENTED
+        .withDescription("this service is read-only: DoPut is not supported").toRuntimeException());
+  }
+
+  @Override
+  public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
+    listener.onError(CallStatus.INVALID_ARGUMENT
+        .withDescription("unknown action '" + action.getType() + "': this service has no actions").toRuntimeException());
+  }
+
+  @Override
+  public void listActions(CallContext context, StreamListener<ActionType> listener) {
+    listener.onCompleted();
+  }
+
+  private static FlightRequest request(FlightDescriptor descriptor) {
+    if (descriptor.isCommand()) {
+      return FlightRequest.parse(descriptor.getCommand());
+    }
+    List<String> path = descriptor.getPath();
+    if (path.size() != 1) {
+      throw new IllegalArgumentException("a path descriptor names one table, got " + path);
+    }
+    return new FlightRequest.TableRequest(path.get(0), null, null, null, null);
+  }
+
+  private FlightInfo tableInfo(FlightDescriptor descriptor, FlightRequest.TableRequest request) {
+    LoadedTable table = table(request);
+    Schema schema = TableStreamer.schema(table, columns(request));
+    List<RowRange> ranges = ranges(table, request);
+    long rows = ranges.stream().mapToLong(RowRange::size).sum();
+    List<FlightEndpoint> endpoints = new ArrayList<>();
+    if (request.keys() == null && ranges.size() == 1) {
+      RowRange range = ranges.get(0);
+      for (int start = range.start(); start < range.end() || endpoints.isEmpty(); start += endpointRows) {
+        int end = (int) Math.min(range.end(), (long) start + endpointRows);
+        endpoints.add(new FlightEndpoint(new Ticket(request.withRows(start, end).toJson())));
+      }
+    } else {
+      endpoints.add(new FlightEndpoint(new Ticket(request.toJson())));
+    }
+    long bytes = table.rowCount() == 0 ? 0 : Math.round(table.sizeInBytes() * (double) rows / table.rowCount());
+    return new FlightInfo(schema, descriptor, endpoints, bytes, rows);
+  }
+
+  private LoadedTable table(FlightRequest.TableRequest request) {
+    for (ProvenanceTable table : ProvenanceTable.values()) {
+      if (table.directory().equals(request.table())) {
+        return data.database().table(table);
+      }
+    }
+    throw new IllegalArgumentException("unknown table '" + request.table() + "', expected one of "
+        + Arrays.stream(ProvenanceTable.values()).map(ProvenanceTable::directory).toList());
+  }
+
+  private List<String> columns(FlightRequest.TableRequest request) {
+    LoadedTable table = table(request);
+    List<String> available = table.root().getSchema().getFields().stream().map(f -> f.getName()).toList();
+    if (request.columns() == null) {
+      return available;
+    }
+    for (String column : request.columns()) {
+      if (!available.contains(column)) {
+        throw new IllegalArgumentException("table " + request.table() + " has no loaded column '" + column
+            + "', expected some of " + available);
+      }
+    }
+    return request.columns();
+  }
+
+  /** The row ranges a table request selects, in the order they are streamed. */
+  private List<RowRange> ranges(LoadedTable table, FlightRequest.TableRequest request) {
+    List<RowRange> ranges = new ArrayList<>();
+    KeyRangeIndex keys = keyIndices.get(table.table());
+    if (request.keys() != null) {
+      for (long key : request.keys()) {
+        ranges.add(keys != null ? keys.rows(key) : nodeRow(key));
+      }
+    } else if (request.keyRange() != null) {
+      if (keys == null) {
+        throw new IllegalArgumentException("table " + request.table() + " is not sorted by a key: use \"keys\"");
+      }
+      ranges.add(keys.rows(request.keyRange()[0], request.keyRange()[1]));
+    } else {
+      ranges.add(new RowRange(0, table.rowCount()));
+    }
+    if (request.rows() != null) {
+      int start = Math.min(request.rows()[0], table.rowCount());
+      int end = Math.min(request.rows()[1], table.rowCount());
+      ranges.replaceAll(range -> new RowRange(Math.max(range.start(), start),
+          Math.max(Math.max(range.start(), start), Math.min(range.end(), end))));
+    }
+    ranges.removeIf(RowRange::isEmpty);
+    if (ranges.isEmpty()) {
+      ranges.add(RowRange.EMPTY);
+    }
+    return ranges;
+  }
+
+  private RowRange nodeRow(long id) {
+    NodeIndex nodes = data.index().nodes();
+    int row = nodes.rowOfId(id);
+    return row < 0 ? RowRange.EMPTY : new RowRange(row, row + 1);
+  }
+
+  private static Swhid parseSwhid(String value, long index) {
+    try {
+      return Swhid.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("swhid[" + index + "]: " + e.getMessage(), e);
+    }
+  }
+
+  private static FlightRuntimeException status(RuntimeException e, String method) {
+    if (e instanceof FlightRuntimeException flight) {
+      return flight;
+    }
+    if (e instanceof IllegalArgumentException) {
+      return CallStatus.INVALID_ARGUMENT.withDescription(e.getMessage()).toRuntimeException();
+    }
+    LOG.error("{} failed", method, e);
+    return CallStatus.INTERNAL.withDescription("internal error in " + method).toRuntimeException();
+  }
+}
