@@ -17,6 +17,7 @@ import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
+import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.flight.ProvenanceFlightProducer;
 import org.softwareheritage.provenance.server.grpc.ProvenanceGrpcService;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
@@ -30,8 +31,6 @@ import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 public final class ProvenanceServer implements AutoCloseable {
   /** Largest request accepted: room for a WhereAreOne of about a million SWHIDs. */
   public static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
-  /** Default number of rows per Flight endpoint. */
-  public static final int DEFAULT_ENDPOINT_ROWS = 4 * 1024 * 1024;
 
   private static final String FLIGHT_SERVICE = "arrow.flight.protocol.FlightService";
 
@@ -51,17 +50,16 @@ public final class ProvenanceServer implements AutoCloseable {
   /** Starts serving {@code data} on {@code address} (port 0: an ephemeral port). */
   public static ProvenanceServer start(InetSocketAddress address, IndexedDatabase data, BufferAllocator allocator)
       throws IOException {
-    return start(address, data, allocator, DEFAULT_ENDPOINT_ROWS, builder -> { });
+    return start(address, data, allocator, FlightOptions.DEFAULT, builder -> { });
   }
 
   /**
    * Starts serving {@code data} on {@code address}; Flight streams are allocated from a child of
-   * {@code allocator}; tables with more than {@code endpointRows} rows are offered as several
-   * Flight endpoints; {@code transport} adds interceptors and transport settings (limits, TLS,
+   * {@code allocator} and cut as {@code flight} says; {@code transport} adds interceptors and transport settings (limits, TLS,
    * keepalive) to the Netty server before it is built.
    */
   public static ProvenanceServer start(InetSocketAddress address, IndexedDatabase data, BufferAllocator allocator,
-      int endpointRows, Consumer<NettyServerBuilder> transport) throws IOException {
+      FlightOptions flight, Consumer<NettyServerBuilder> transport) throws IOException {
     HealthStatusManager health = new HealthStatusManager();
     ExecutorService workers = Executors.newFixedThreadPool(
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), namedThreads("grpc-worker-"));
@@ -75,7 +73,7 @@ public final class ProvenanceServer implements AutoCloseable {
     };
     FlightServer server = FlightServer.builder(flightMemory,
             Location.forGrpcInsecure(address.getHostString(), address.getPort()),
-            new ProvenanceFlightProducer(data, flightMemory, endpointRows))
+            new ProvenanceFlightProducer(data, flightMemory, flight))
         .executor(workers)
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .transportHint("grpc.builderConsumer", services)

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.server.ProvenanceServer;
 import org.softwareheritage.provenance.server.example.ExampleDatabase;
+import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
@@ -47,12 +48,17 @@ final class ServeCommand implements Callable<Integer> {
       description = "Tables with more rows are offered as several Flight endpoints of at most ROWS rows (default: ${DEFAULT-VALUE}).")
   private int endpointRows;
 
+  @Option(names = "--flight-batch-rows", paramLabel = "ROWS", defaultValue = "65536",
+      description = "Rows per Flight record batch (default: ${DEFAULT-VALUE}).")
+  private int batchRows;
+
   @Override
   public Integer call() throws Exception {
     CountDownLatch released = new CountDownLatch(1);
     try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
         IndexedDatabase data = open(allocator);
-        ProvenanceServer server = ProvenanceServer.start(bind, data, allocator, endpointRows, builder -> { })) {
+        ProvenanceServer server = ProvenanceServer.start(bind, data, allocator,
+            new FlightOptions(endpointRows, batchRows), builder -> { })) {
       LOG.info("loaded {}: {}; serving on {}:{}", database == null ? "the example database" : database,
           data.summary(), bind.getHostString(), server.port());
       Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndExit(server, released), "drain"));

@@ -42,23 +42,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProvenanceFlightProducer implements FlightProducer {
   private static final Logger LOG = LoggerFactory.getLogger(ProvenanceFlightProducer.class);
-  private static final int BATCH_ROWS = 64 * 1024;
 
   private final IndexedDatabase data;
   private final ProvenanceQueries queries;
   private final BufferAllocator allocator;
-  private final int endpointRows;
+  private final FlightOptions options;
   private final Map<ProvenanceTable, KeyRangeIndex> keyIndices = new EnumMap<>(ProvenanceTable.class);
 
-  /**
-   * @param endpointRows tables with more rows are offered as several endpoints of at most this
-   *     many rows, for clients to read in parallel
-   */
-  public ProvenanceFlightProducer(IndexedDatabase data, BufferAllocator allocator, int endpointRows) {
+  public ProvenanceFlightProducer(IndexedDatabase data, BufferAllocator allocator, FlightOptions options) {
     this.data = data;
     this.queries = new ProvenanceQueries(data.index());
     this.allocator = allocator;
-    this.endpointRows = endpointRows;
+    this.options = options;
     for (ProvenanceTable table : ProvenanceTable.values()) {
       if (!table.sortKey().isEmpty()) {
         keyIndices.put(table, new KeyRangeIndex(data.database().table(table)));
@@ -113,13 +108,13 @@ public final class ProvenanceFlightProducer implements FlightProducer {
       if (request instanceof FlightRequest.TableRequest table) {
         LoadedTable loaded = table(table);
         List<String> columns = columns(table);
-        TableStreamer.stream(loaded, columns, ranges(loaded, table), BATCH_ROWS, listener, call);
+        TableStreamer.stream(loaded, columns, ranges(loaded, table), options.batchRows(), listener, call);
       } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
         List<Swhid> swhids = new ArrayList<>(provenance.swhids().size());
         for (int i = 0; i < provenance.swhids().size(); i++) {
           swhids.add(parseSwhid(provenance.swhids().get(i), i));
         }
-        try (ProvenanceStreamer out = new ProvenanceStreamer(queries, provenance.allAnchors(), BATCH_ROWS, listener, call)) {
+        try (ProvenanceStreamer out = new ProvenanceStreamer(queries, provenance.allAnchors(), options.batchRows(), listener, call)) {
           for (Swhid swhid : swhids) {
             if (!out.add(swhid)) {
               return;
@@ -142,7 +137,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
       if (!(request instanceof FlightRequest.ExchangeRequest exchange)) {
         throw new IllegalArgumentException("DoExchange takes the command {\"exchange\": \"provenance\"}");
       }
-      try (ProvenanceStreamer out = new ProvenanceStreamer(queries, exchange.allAnchors(), BATCH_ROWS, writer, call)) {
+      try (ProvenanceStreamer out = new ProvenanceStreamer(queries, exchange.allAnchors(), options.batchRows(), writer, call)) {
         long offset = 0;
         while (reader.next()) {
           VectorSchemaRoot batch = reader.getRoot();
@@ -209,8 +204,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     List<FlightEndpoint> endpoints = new ArrayList<>();
     if (request.keys() == null && ranges.size() == 1) {
       RowRange range = ranges.get(0);
-      for (int start = range.start(); start < range.end() || endpoints.isEmpty(); start += endpointRows) {
-        int end = (int) Math.min(range.end(), (long) start + endpointRows);
+      for (int start = range.start(); start < range.end() || endpoints.isEmpty(); start += options.endpointRows()) {
+        int end = (int) Math.min(range.end(), (long) start + options.endpointRows());
         endpoints.add(new FlightEndpoint(new Ticket(request.withRows(start, end).toJson())));
       }
     } else {

@@ -17,7 +17,7 @@ import org.softwareheritage.provenance.server.storage.LoadedTable;
 
 /**
  * Streams row ranges of a loaded table: each batch is a slice of the loaded vectors (buffers are
- * shared, not copied, and written zero-copy), sent only when the client is ready for it.
+ * shared, not copied, until gRPC serialises them), sent only when the client is ready for it.
  */
 final class TableStreamer {
   private TableStreamer() {}
@@ -39,7 +39,6 @@ final class TableStreamer {
     }
     ReadyWaiter waiter = new ReadyWaiter(listener);
     try (VectorSchemaRoot out = VectorSchemaRoot.create(schema(table, columns), allocator)) {
-      listener.setUseZeroCopy(true);
       listener.start(out, table.dictionaries());
       VectorLoader loader = new VectorLoader(out);
       for (RowRange range : ranges) {

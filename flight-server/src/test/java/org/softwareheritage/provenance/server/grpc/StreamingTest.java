@@ -5,17 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.softwareheritage.provenance.server.testing.Golden.swhid;
 
-import io.grpc.ForwardingServerCall;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.concurrent.CountDownLatch;
@@ -32,11 +26,11 @@ import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 import org.softwareheritage.provenance.proto.WhereAreOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneResult;
-import org.softwareheritage.provenance.server.ProvenanceServer;
+import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.example.ExampleDatabase;
-import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
-import org.softwareheritage.provenance.server.storage.DatabaseLocation;
+import org.softwareheritage.provenance.server.testing.MessageCounter;
+import org.softwareheritage.provenance.server.testing.RunningServer;
 
 /**
  * WhereAreOne sends only as fast as the client reads, and stops on deadline or cancellation. An
@@ -49,40 +43,22 @@ class StreamingTest {
   static Path directory;
 
   private static final AtomicInteger SENT = new AtomicInteger();
-  private static BufferAllocator allocator;
-  private static IndexedDatabase data;
-  private static ProvenanceServer server;
-  private static io.grpc.ManagedChannel channel;
+  private static RunningServer server;
+  private static ManagedChannel channel;
 
   @BeforeAll
   static void start() throws Exception {
-    allocator = ArrowMemory.newRootAllocator();
-    ExampleDatabase.write(directory, allocator);
-    data = IndexedDatabase.open(DatabaseLocation.of(directory), allocator);
-    ServerInterceptor counter = new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-          ServerCallHandler<Q, R> next) {
-        return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-          @Override
-          public void sendMessage(R message) {
-            SENT.incrementAndGet();
-            super.sendMessage(message);
-          }
-        }, headers);
-      }
-    };
-    server = ProvenanceServer.start(new InetSocketAddress("127.0.0.1", 0), data, allocator,
-        ProvenanceServer.DEFAULT_ENDPOINT_ROWS, builder -> builder.intercept(counter));
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    try (BufferAllocator allocator = ArrowMemory.newRootAllocator()) {
+      ExampleDatabase.write(directory, allocator);
+    }
+    server = RunningServer.start(directory, FlightOptions.DEFAULT,
+        builder -> builder.intercept(new MessageCounter(SENT)));
+    channel = server.channel();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.close();
-    data.close();
-    allocator.close();
   }
 
   @BeforeEach
@@ -139,9 +115,9 @@ class StreamingTest {
   @Test
   void deadlineStopsTheStream() throws Exception {
     Iterator<WhereIsOneResult> results = ProvenanceServiceGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(300, TimeUnit.MILLISECONDS).whereAreOne(largeRequest());
+        .withDeadlineAfter(2, TimeUnit.SECONDS).whereAreOne(largeRequest());
     results.next();
-    Thread.sleep(600);
+    Thread.sleep(2500);
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> {
       while (results.hasNext()) {
         results.next();

@@ -142,6 +142,11 @@ public final class RandomDatabase {
     return Collections.unmodifiableList(nodes);
   }
 
+  /** Rows (cnt, dir) of contents_in_frontier_directories. */
+  public List<long[]> contentsInDirectories() {
+    return Collections.unmodifiableList(contentsInDirectories);
+  }
+
   /** Total rows of the four {@code *_in_*} tables. */
   public int relationRows() {
     return contentsInRevisions.size() + contentsInDirectories.size() + directoriesInRevisions.size()
@@ -232,14 +237,57 @@ public final class RandomDatabase {
     if (best == null) {
       return new Answer(null, null, null);
     }
-    Long smallestOrigin = null;
-    for (long[] row : revisionsInOrigins) {
-      if (row[0] == best[0] && (smallestOrigin == null || Long.compareUnsigned(row[1], smallestOrigin) < 0)) {
-        smallestOrigin = row[1];
+    Long date = best[1] == Long.MIN_VALUE ? ownDate(best[0]) : Long.valueOf(best[1]);
+    return new Answer(byId.get(best[0]).swhid(), date, smallestOriginUrl(best[0]));
+  }
+
+  /**
+   * Every (anchor, date, origin) of {@code swhid} by brute force, earliest first (ties: smallest
+   * id); empty if it has none, null if it is not a node.
+   */
+  public List<Answer> allAnchors(Swhid swhid) {
+    Node node = nodes.stream().filter(n -> n.swhid().equals(swhid)).findFirst().orElse(null);
+    if (node == null) {
+      return null;
+    }
+    Map<Long, Long> dates = new HashMap<>();
+    switch (node.type()) {
+      case CONTENT -> {
+        contentsInRevisions.stream().filter(r -> r[0] == node.id()).forEach(r -> dates.merge(r[1], r[2], Math::min));
+        for (long[] inDirectory : contentsInDirectories) {
+          if (inDirectory[0] == node.id()) {
+            directoriesInRevisions.stream().filter(r -> r[0] == inDirectory[1])
+                .forEach(r -> dates.merge(r[1], r[2], Math::min));
+          }
+        }
+      }
+      case DIRECTORY -> directoriesInRevisions.stream().filter(r -> r[0] == node.id())
+          .forEach(r -> dates.merge(r[1], r[2], Math::min));
+      case REVISION, RELEASE -> {
+        return List.of(expected(swhid));
+      }
+      default -> {
+        return List.of();
       }
     }
-    Long date = best[1] == Long.MIN_VALUE ? ownDate(best[0]) : Long.valueOf(best[1]);
-    return new Answer(byId.get(best[0]).swhid(), date, smallestOrigin == null ? null : urls.get(smallestOrigin));
+    List<long[]> anchors = new ArrayList<>();
+    dates.forEach((revrel, date) -> anchors.add(new long[] {revrel, date}));
+    anchors.sort((a, b) -> a[1] != b[1] ? Long.compare(a[1], b[1]) : Long.compareUnsigned(a[0], b[0]));
+    List<Answer> answers = new ArrayList<>();
+    for (long[] anchor : anchors) {
+      answers.add(new Answer(byId.get(anchor[0]).swhid(), anchor[1], smallestOriginUrl(anchor[0])));
+    }
+    return answers;
+  }
+
+  private String smallestOriginUrl(long revrel) {
+    Long smallest = null;
+    for (long[] row : revisionsInOrigins) {
+      if (row[0] == revrel && (smallest == null || Long.compareUnsigned(row[1], smallest) < 0)) {
+        smallest = row[1];
+      }
+    }
+    return smallest == null ? null : urls.get(smallest);
   }
 
   private Long ownDate(long revrel) {

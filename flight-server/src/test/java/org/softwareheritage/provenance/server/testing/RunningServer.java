@@ -2,12 +2,17 @@ package org.softwareheritage.provenance.server.testing;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 import org.softwareheritage.provenance.server.ProvenanceServer;
+import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
@@ -30,11 +35,18 @@ public final class RunningServer implements AutoCloseable {
   }
 
   public static RunningServer start(Path database) throws Exception {
+    return start(database, FlightOptions.DEFAULT, builder -> { });
+  }
+
+  /** A server whose Flight streams are cut as {@code flight} says, with extra transport settings. */
+  public static RunningServer start(Path database, FlightOptions flight, Consumer<NettyServerBuilder> transport)
+      throws Exception {
     BufferAllocator allocator = ArrowMemory.newRootAllocator();
     IndexedDatabase data = null;
     try {
       data = IndexedDatabase.open(DatabaseLocation.of(database), allocator);
-      ProvenanceServer server = ProvenanceServer.start(new InetSocketAddress("127.0.0.1", 0), data, allocator);
+      ProvenanceServer server = ProvenanceServer.start(
+          new InetSocketAddress("127.0.0.1", 0), data, allocator, flight, transport);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
           .usePlaintext()
           .maxInboundMessageSize(ProvenanceServer.MAX_INBOUND_MESSAGE_BYTES)
@@ -59,6 +71,11 @@ public final class RunningServer implements AutoCloseable {
 
   public IndexedDatabase data() {
     return data;
+  }
+
+  /** A Flight client to the server, allocating from {@code allocator}. */
+  public FlightClient flightClient(BufferAllocator allocator) {
+    return FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", port())).build();
   }
 
   public ProvenanceServiceGrpc.ProvenanceServiceBlockingStub blockingStub() {
