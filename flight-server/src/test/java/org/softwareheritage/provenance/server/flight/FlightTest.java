@@ -96,7 +96,7 @@ class FlightTest {
       assertEquals(server.data().database().table(table).rowCount(), info.getRecords());
       assertTrue(info.getBytes() > 0);
       assertEquals(table.columns().stream().map(ProvenanceTable.Column::name).toList(),
-          info.getSchema().getFields().stream().map(Field::getName).toList());
+          info.getSchemaOptional().orElseThrow().getFields().stream().map(Field::getName).toList());
     }
   }
 
