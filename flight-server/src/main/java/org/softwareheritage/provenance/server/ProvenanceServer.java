@@ -7,18 +7,22 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
+import org.softwareheritage.provenance.server.flight.DeferredFlightProducer;
 import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.flight.ProvenanceFlightProducer;
+import org.softwareheritage.provenance.server.grpc.LoadingGate;
 import org.softwareheritage.provenance.server.grpc.ProvenanceGrpcService;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
@@ -27,24 +31,40 @@ import org.softwareheritage.provenance.server.query.ProvenanceQueries;
  * The listening server: one Netty gRPC server on one port carrying Arrow Flight,
  * {@code swh.provenance.ProvenanceService}, the standard health service and server reflection,
  * all answering from the same loaded tables and indices. Calls run on a bounded worker pool.
+ * It listens before the database is loaded (health NOT_SERVING, calls UNAVAILABLE) so that probes
+ * work during a long load; {@link #serve} makes it ready.
  */
 public final class ProvenanceServer implements AutoCloseable {
-  /** Largest request accepted: room for a WhereAreOne of about a million SWHIDs. */
+  /** Largest request accepted by default: room for a WhereAreOne of about a million SWHIDs. */
   public static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-  private static final String FLIGHT_SERVICE = "arrow.flight.protocol.FlightService";
+  /** Names the health service reports on: the whole server ("") and each served API. */
+  private static final List<String> HEALTH_SERVICE_NAMES = List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
+      ProvenanceServiceGrpc.SERVICE_NAME, "arrow.flight.protocol.FlightService");
 
   private final FlightServer server;
   private final HealthStatusManager health;
   private final ExecutorService workers;
   private final BufferAllocator flightMemory;
+  private final FlightOptions flightOptions;
+  private final AtomicReference<ProvenanceQueries> queries;
+  private final DeferredFlightProducer flight;
+  private final LoadingGate gate;
+  private boolean loaded;
+  private boolean maintenance;
+  private boolean draining;
 
   private ProvenanceServer(FlightServer server, HealthStatusManager health, ExecutorService workers,
-      BufferAllocator flightMemory) {
+      BufferAllocator flightMemory, FlightOptions flightOptions, AtomicReference<ProvenanceQueries> queries,
+      DeferredFlightProducer flight, LoadingGate gate) {
     this.server = server;
     this.health = health;
     this.workers = workers;
     this.flightMemory = flightMemory;
+    this.flightOptions = flightOptions;
+    this.queries = queries;
+    this.flight = flight;
+    this.gate = gate;
   }
 
   /** Starts serving {@code data} on {@code address} (port 0: an ephemeral port). */
@@ -53,29 +73,40 @@ public final class ProvenanceServer implements AutoCloseable {
     return start(address, data, allocator, FlightOptions.DEFAULT, builder -> { });
   }
 
-  /**
-   * Starts serving {@code data} on {@code address}; Flight streams are allocated from a child of
-   * {@code allocator} and cut as {@code flight} says; {@code transport} adds interceptors and transport settings (limits, TLS,
-   * keepalive) to the Netty server before it is built.
-   */
+  /** {@link #listen}, then {@link #serve} {@code data}. */
   public static ProvenanceServer start(InetSocketAddress address, IndexedDatabase data, BufferAllocator allocator,
       FlightOptions flight, Consumer<NettyServerBuilder> transport) throws IOException {
+    ProvenanceServer server = listen(address, allocator, flight, transport);
+    server.serve(data);
+    return server;
+  }
+
+  /**
+   * Starts listening on {@code address} with nothing to serve yet: health reports NOT_SERVING and
+   * calls answer UNAVAILABLE until {@link #serve} is called. Flight streams are allocated from a
+   * child of {@code allocator} and cut as {@code flight} says; {@code transport} adds interceptors
+   * and transport settings (limits, TLS, keepalive) to the Netty server before it is built.
+   */
+  public static ProvenanceServer listen(InetSocketAddress address, BufferAllocator allocator, FlightOptions flight,
+      Consumer<NettyServerBuilder> transport) throws IOException {
     HealthStatusManager health = new HealthStatusManager();
     ExecutorService workers = Executors.newFixedThreadPool(
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), namedThreads("grpc-worker-"));
     BufferAllocator flightMemory = allocator.newChildAllocator("flight", 0, Long.MAX_VALUE);
-    ProvenanceQueries queries = new ProvenanceQueries(data.index());
+    AtomicReference<ProvenanceQueries> queries = new AtomicReference<>();
+    DeferredFlightProducer producer = new DeferredFlightProducer();
+    LoadingGate gate = new LoadingGate();
     Consumer<NettyServerBuilder> services = builder -> {
-      builder.addService(new ProvenanceGrpcService(queries))
+      builder.maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+          .addService(new ProvenanceGrpcService(queries::get))
           .addService(health.getHealthService())
-          .addService(ProtoReflectionServiceV1.newInstance());
+          .addService(ProtoReflectionServiceV1.newInstance())
+          .intercept(gate);
       transport.accept(builder);
     };
     FlightServer server = FlightServer.builder(flightMemory,
-            Location.forGrpcInsecure(address.getHostString(), address.getPort()),
-            new ProvenanceFlightProducer(data, flightMemory, flight))
+            Location.forGrpcInsecure(address.getHostString(), address.getPort()), producer)
         .executor(workers)
-        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .transportHint("grpc.builderConsumer", services)
         .build();
     try {
@@ -85,11 +116,35 @@ public final class ProvenanceServer implements AutoCloseable {
       flightMemory.close();
       throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
     }
-    for (String service : new String[] {
-        HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ProvenanceServiceGrpc.SERVICE_NAME, FLIGHT_SERVICE}) {
-      health.setStatus(service, ServingStatus.SERVING);
+    ProvenanceServer started =
+        new ProvenanceServer(server, health, workers, flightMemory, flight, queries, producer, gate);
+    started.updateHealth();
+    return started;
+  }
+
+  /** Starts answering from {@code data}; health turns SERVING unless in maintenance. */
+  public synchronized void serve(IndexedDatabase data) {
+    queries.set(new ProvenanceQueries(data.index()));
+    flight.set(new ProvenanceFlightProducer(data, flightMemory, flightOptions));
+    gate.open();
+    loaded = true;
+    updateHealth();
+  }
+
+  /** Maintenance on: health reports NOT_SERVING (the calls themselves are refused by an interceptor). */
+  public synchronized void setMaintenance(boolean on) {
+    maintenance = on;
+    updateHealth();
+  }
+
+  private synchronized void updateHealth() {
+    if (draining) {
+      return;
     }
-    return new ProvenanceServer(server, health, workers, flightMemory);
+    ServingStatus status = loaded && !maintenance ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    for (String service : HEALTH_SERVICE_NAMES) {
+      health.setStatus(service, status);
+    }
   }
 
   private static ThreadFactory namedThreads(String prefix) {
@@ -116,7 +171,10 @@ public final class ProvenanceServer implements AutoCloseable {
    * what is left. Health reports NOT_SERVING from the start.
    */
   public void shutdown(Duration grace) throws InterruptedException {
-    health.enterTerminalState();
+    synchronized (this) {
+      draining = true;
+      health.enterTerminalState();
+    }
     server.shutdown();
     if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
       server.close();

@@ -17,52 +17,69 @@ import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
+import org.softwareheritage.provenance.server.ops.Operations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code serve}: loads the database, then serves it until SIGTERM, which drains in-flight calls
- * and exits 0.
+ * {@code serve}: listens, loads the database, then serves it until SIGTERM, which drains in-flight
+ * calls and exits 0.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Load a provenance database into memory and serve it over gRPC.")
 final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
-  @Option(names = "--database", paramLabel = "PATH_OR_URL",
+  @Option(names = "--database", paramLabel = "PATH_OR_URL", defaultValue = "${env:SWH_PROVENANCE_DATABASE}",
       description = "Database directory, file:// URL or object-store URL (s3://bucket/prefix/). "
           + "Default: the embedded golden example database.")
   private String database;
 
-  @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:50141",
+  @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "${env:SWH_PROVENANCE_BIND:-0.0.0.0:50141}",
       converter = BindAddressConverter.class, description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   private InetSocketAddress bind;
 
-  @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "PT30S",
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "${env:SWH_PROVENANCE_DRAIN_TIMEOUT:-PT30S}",
       description = "On SIGTERM, how long in-flight calls may run before they are cancelled (ISO-8601, default: ${DEFAULT-VALUE}).")
   private Duration drainTimeout;
 
-  @Option(names = "--flight-endpoint-rows", paramLabel = "ROWS", defaultValue = "4194304",
+  @Option(names = "--flight-endpoint-rows", paramLabel = "ROWS",
+      defaultValue = "${env:SWH_PROVENANCE_FLIGHT_ENDPOINT_ROWS:-4194304}",
       description = "Tables with more rows are offered as several Flight endpoints of at most ROWS rows (default: ${DEFAULT-VALUE}).")
   private int endpointRows;
 
-  @Option(names = "--flight-batch-rows", paramLabel = "ROWS", defaultValue = "65536",
+  @Option(names = "--flight-batch-rows", paramLabel = "ROWS", defaultValue = "${env:SWH_PROVENANCE_FLIGHT_BATCH_ROWS:-65536}",
       description = "Rows per Flight record batch (default: ${DEFAULT-VALUE}).")
   private int batchRows;
 
+  @Mixin
+  private OperationsOptions operations;
+
+  /**
+   * Listens first (health NOT_SERVING, lookups UNAVAILABLE "database is loading"), then loads the
+   * database and turns SERVING.
+   */
   @Override
   public Integer call() throws Exception {
+    operations.logFormat().apply();
     CountDownLatch released = new CountDownLatch(1);
-    try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
-        IndexedDatabase data = open(allocator);
-        ProvenanceServer server = ProvenanceServer.start(bind, data, allocator,
-            new FlightOptions(endpointRows, batchRows), builder -> { })) {
-      LOG.info("loaded {}: {}; serving on {}:{}", database == null ? "the example database" : database,
-          data.summary(), bind.getHostString(), server.port());
+    try (Operations ops = Operations.start(operations.settings(), System.getenv());
+        BufferAllocator allocator = ArrowMemory.newRootAllocator();
+        ProvenanceServer server = ProvenanceServer.listen(bind, allocator,
+            new FlightOptions(endpointRows, batchRows), ops::configure)) {
+      ops.attach(server, allocator);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndExit(server, released), "drain"));
-      server.awaitTermination();
+      LOG.info("listening on {}:{}; loading {}", bind.getHostString(), server.port(),
+          database == null ? "the example database" : database);
+      try (IndexedDatabase data = ops.load(() -> open(allocator))) {
+        server.serve(data);
+        LOG.info("loaded {}: {}; serving on {}:{}", database == null ? "the example database" : database,
+            data.summary(), bind.getHostString(), server.port());
+        server.awaitTermination();
+      }
     } finally {
       released.countDown();
     }

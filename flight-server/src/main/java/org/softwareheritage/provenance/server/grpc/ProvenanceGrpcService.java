@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.function.Supplier;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 import org.softwareheritage.provenance.proto.WhereAreOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneRequest;
@@ -15,8 +16,6 @@ import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.query.ResultFields;
 import org.softwareheritage.provenance.swhid.InvalidSwhidException;
 import org.softwareheritage.provenance.swhid.Swhid;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code swh.provenance.ProvenanceService}, wire-compatible with the upstream server: invalid
@@ -24,16 +23,16 @@ import org.slf4j.LoggerFactory;
  * fields (WhereAreOne), and WhereAreOne streams only as fast as the client reads.
  */
 public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.ProvenanceServiceImplBase {
-  private static final Logger LOG = LoggerFactory.getLogger(ProvenanceGrpcService.class);
+  private final Supplier<ProvenanceQueries> database;
 
-  private final ProvenanceQueries queries;
-
-  public ProvenanceGrpcService(ProvenanceQueries queries) {
-    this.queries = queries;
+  /** Answers from what {@code database} supplies (set before the {@link LoadingGate} opens). */
+  public ProvenanceGrpcService(Supplier<ProvenanceQueries> database) {
+    this.database = database;
   }
 
   @Override
   public void whereIsOne(WhereIsOneRequest request, StreamObserver<WhereIsOneResult> responses) {
+    ProvenanceQueries queries = database.get();
     try {
       ResultFields fields = fields(request.hasMask(), request.getMask());
       Swhid swhid = Swhid.parse(request.getSwhid());
@@ -57,6 +56,7 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
 
   @Override
   public void whereAreOne(WhereAreOneRequest request, StreamObserver<WhereIsOneResult> responses) {
+    ProvenanceQueries queries = database.get();
     ResultFields fields;
     Swhid[] swhids;
     try {
@@ -66,7 +66,7 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
       responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    new ResultStream((ServerCallStreamObserver<WhereIsOneResult>) responses, swhids, fields).start();
+    new ResultStream((ServerCallStreamObserver<WhereIsOneResult>) responses, queries, swhids, fields).start();
   }
 
   /**
@@ -76,13 +76,16 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
    */
   private final class ResultStream {
     private final ServerCallStreamObserver<WhereIsOneResult> call;
+    private final ProvenanceQueries queries;
     private final Swhid[] swhids;
     private final ResultFields fields;
     private int next;
     private boolean done;
 
-    ResultStream(ServerCallStreamObserver<WhereIsOneResult> call, Swhid[] swhids, ResultFields fields) {
+    ResultStream(ServerCallStreamObserver<WhereIsOneResult> call, ProvenanceQueries queries, Swhid[] swhids,
+        ResultFields fields) {
       this.call = call;
+      this.queries = queries;
       this.swhids = swhids;
       this.fields = fields;
     }
@@ -96,7 +99,7 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
     private void send() {
       try {
         while (!done && next < swhids.length && call.isReady()) {
-          if (call.isCancelled()) {
+          if (call.isCancelled() || Context.current().isCancelled()) {
             done = true;
             return;
           }
@@ -150,8 +153,11 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
         : WhereIsOneResult.getDefaultInstance();
   }
 
+  /**
+   * INTERNAL, keeping {@code e} as the server-side cause (never sent to the client): the call
+   * monitor logs it and reports it to Sentry with the method and request.
+   */
   private static RuntimeException internal(String method, RuntimeException e) {
-    LOG.error("{} failed", method, e);
-    return Status.INTERNAL.withDescription("internal error in " + method).asRuntimeException();
+    return Status.INTERNAL.withDescription("internal error in " + method).withCause(e).asRuntimeException();
   }
 }

@@ -1,0 +1,167 @@
+package org.softwareheritage.provenance.server.ops;
+
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.TextFormat;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.sentry.Sentry;
+import io.sentry.SentryLevel;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.softwareheritage.provenance.proto.WhereAreOneRequest;
+import org.softwareheritage.provenance.proto.WhereIsOneRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+/**
+ * Observes how every call (gRPC and Flight alike) ends: the {@code requests_total},
+ * {@code response_wall_time_ms} and {@code streaming_wall_time_ms} metrics tagged by method and
+ * status, one access-log line, and a Sentry event with the method and a request summary for
+ * every INTERNAL error. Installed outermost so that rejections by other interceptors count too.
+ */
+public final class CallMonitor implements ServerInterceptor {
+  private static final Logger ACCESS = LoggerFactory.getLogger("access");
+  private static final int SUMMARY_CHARS = 300;
+
+  private final MeterRegistry registry;
+
+  public CallMonitor(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+      ServerCallHandler<ReqT, RespT> next) {
+    MonitoredCall<ReqT, RespT> monitored = new MonitoredCall<>(call);
+    Context context = Context.current().withValue(ClientIdentity.KEY, monitored.identity);
+    ServerCall.Listener<ReqT> listener = Contexts.interceptCall(context, monitored, headers, next);
+    return new SimpleForwardingServerCallListener<>(listener) {
+      @Override
+      public void onMessage(ReqT message) {
+        monitored.request(message);
+        super.onMessage(message);
+      }
+
+      @Override
+      public void onCancel() {
+        monitored.finish(Status.CANCELLED.withDescription("cancelled by the client or deadline exceeded"));
+        super.onCancel();
+      }
+    };
+  }
+
+  /** A call with its start time, first-response time, counts and identity. */
+  private final class MonitoredCall<ReqT, RespT> extends SimpleForwardingServerCall<ReqT, RespT> {
+    private final long start = System.nanoTime();
+    private final AtomicLong firstResponse = new AtomicLong();
+    private final AtomicLong responses = new AtomicLong();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicReference<String> identity = new AtomicReference<>();
+    private volatile Object firstRequest;
+    private volatile int swhids;
+
+    MonitoredCall(ServerCall<ReqT, RespT> call) {
+      super(call);
+    }
+
+    void request(Object message) {
+      if (firstRequest == null) {
+        firstRequest = message;
+      }
+      if (message instanceof WhereAreOneRequest request) {
+        swhids += request.getSwhidCount();
+      } else if (message instanceof WhereIsOneRequest) {
+        swhids += 1;
+      }
+    }
+
+    @Override
+    public void sendMessage(RespT message) {
+      firstResponse.compareAndSet(0, System.nanoTime());
+      responses.incrementAndGet();
+      super.sendMessage(message);
+    }
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      finish(status);
+      super.close(status, trailers);
+    }
+
+    void finish(Status status) {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
+      long end = System.nanoTime();
+      String method = getMethodDescriptor().getFullMethodName();
+      String code = status.getCode().name();
+      Counter.builder(Metrics.name("requests_total"))
+          .tag("method", method).tag("status", code)
+          .register(registry).increment();
+      long responded = firstResponse.get();
+      Timer.builder(Metrics.name("response_wall_time_ms"))
+          .tag("method", method).tag("status", code)
+          .register(registry).record((responded == 0 ? end : responded) - start, TimeUnit.NANOSECONDS);
+      if (!getMethodDescriptor().getType().serverSendsOneMessage()) {
+        Timer.builder(Metrics.name("streaming_wall_time_ms"))
+            .tag("method", method).tag("status", code)
+            .register(registry).record(end - start, TimeUnit.NANOSECONDS);
+      }
+      boolean internal = status.getCode() == Status.Code.INTERNAL || status.getCode() == Status.Code.UNKNOWN;
+      if (internal) {
+        report(method, status);
+      }
+      ACCESS.atLevel(internal ? Level.ERROR : Level.INFO)
+          .addKeyValue("method", method)
+          .addKeyValue("status", code)
+          .addKeyValue("duration_ms", (end - start) / 1_000_000)
+          .addKeyValue("swhids", swhids)
+          .addKeyValue("responses", responses.get())
+          .addKeyValue("peer", Calls.peerAddress(this))
+          .addKeyValue("identity", identity.get())
+          .setCause(internal ? status.getCause() : null)
+          .log("{} {} {} ms swhids={} responses={} peer={} identity={}{}", method, code, (end - start) / 1_000_000,
+              swhids, responses.get(), Calls.peerAddress(this), identity.get(),
+              status.getDescription() == null ? "" : " - " + status.getDescription());
+    }
+
+    private void report(String method, Status status) {
+      String summary = summary(firstRequest);
+      Sentry.withScope(scope -> {
+        scope.setTag("method", method);
+        scope.setExtra("request", summary);
+        scope.setExtra("peer", Calls.peerAddress(this));
+        if (status.getCause() != null) {
+          Sentry.captureException(status.getCause());
+        } else {
+          Sentry.captureMessage(method + " failed: " + status.getDescription(), SentryLevel.ERROR);
+        }
+      });
+    }
+  }
+
+  private static String summary(Object request) {
+    if (request == null) {
+      return "(no request message)";
+    }
+    String text = request instanceof MessageOrBuilder message
+        ? (message instanceof WhereAreOneRequest bulk && bulk.getSwhidCount() > 3
+            ? bulk.getSwhidCount() + " swhids, first " + bulk.getSwhid(0) + (bulk.hasMask() ? ", mask " + bulk.getMask().getPathsList() : "")
+            : TextFormat.shortDebugString(message))
+        : request.getClass().getSimpleName();
+    return text.length() > SUMMARY_CHARS ? text.substring(0, SUMMARY_CHARS) + "…" : text;
+  }
+}

@@ -1,0 +1,165 @@
+package org.softwareheritage.provenance.server.ops;
+
+import io.grpc.netty.NettyServerBuilder;
+import io.sentry.Sentry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.softwareheritage.provenance.server.ProvenanceServer;
+import org.softwareheritage.provenance.server.index.IndexedDatabase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything production adds around the server, owned in one place: metrics and Sentry, the
+ * interceptors (monitor, maintenance, authentication, rate and concurrency limits, call time,
+ * request size) and transport limits applied through {@link #configure}, the maintenance watch
+ * and the operators' HTTP endpoint. Interceptors cover every service of the server, Flight too.
+ */
+public final class Operations implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
+  private static final int MAX_HEADER_BYTES = 16 * 1024;
+
+  private final OperationsSettings settings;
+  private final SentryReporting sentry;
+  private final Metrics metrics;
+  private final ScheduledExecutorService timer;
+  private final List<TokenVerifier> verifiers;
+  private final String adminToken;
+  private final Maintenance maintenance;
+  private OpsEndpoint endpoint;
+
+  private Operations(OperationsSettings settings, SentryReporting sentry, Metrics metrics,
+      ScheduledExecutorService timer, List<TokenVerifier> verifiers, String adminToken) {
+    this.settings = settings;
+    this.sentry = sentry;
+    this.metrics = metrics;
+    this.timer = timer;
+    this.verifiers = verifiers;
+    this.adminToken = adminToken;
+    this.maintenance = new Maintenance(settings.maintenanceFile());
+  }
+
+  /** Reads token files and the JWKS and sets up Sentry and metrics from {@code env}. */
+  public static Operations start(OperationsSettings settings, Map<String, String> env) throws IOException {
+    List<TokenVerifier> verifiers = new ArrayList<>();
+    if (settings.authTokenFile() != null) {
+      verifiers.add(StaticTokens.load(settings.authTokenFile()));
+    }
+    if (settings.jwks() != null) {
+      if (settings.jwtIssuer() == null || settings.jwtAudience() == null) {
+        throw new IllegalArgumentException("--jwks needs --jwt-issuer and --jwt-audience");
+      }
+      verifiers.add(new KeycloakJwtVerifier(settings.jwks(), settings.jwtIssuer(), settings.jwtAudience(),
+          settings.jwtRequiredRole()));
+    }
+    if ((settings.tlsCert() == null) != (settings.tlsKey() == null)) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+    }
+    String adminToken = null;
+    if (settings.adminTokenFile() != null) {
+      adminToken = Files.readAllLines(settings.adminTokenFile(), StandardCharsets.UTF_8).stream()
+          .map(String::trim).filter(line -> !line.isEmpty()).findFirst()
+          .orElseThrow(() -> new IOException(settings.adminTokenFile() + ": no token"));
+    }
+    SentryReporting sentry = SentryReporting.fromEnvironment(env);
+    Metrics metrics = Metrics.fromEnvironment(env, settings.metricsBind() != null);
+    metrics.bindJvm();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "ops-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    return new Operations(settings, sentry, metrics, timer, List.copyOf(verifiers), adminToken);
+  }
+
+  /** Transport limits, TLS and the interceptors, for {@link ProvenanceServer#listen}. */
+  public void configure(NettyServerBuilder builder) {
+    builder.maxInboundMessageSize(settings.maxMessageSize())
+        .maxInboundMetadataSize(MAX_HEADER_BYTES)
+        .maxRstFramesPerWindow(200, 10)
+        .keepAliveTime(60, TimeUnit.SECONDS)
+        .keepAliveTimeout(20, TimeUnit.SECONDS)
+        .permitKeepAliveTime(20, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .maxConnectionAge(1, TimeUnit.HOURS)
+        .maxConnectionAgeGrace(settings.maxCallTime().toMillis(), TimeUnit.MILLISECONDS);
+    if (settings.tlsCert() != null) {
+      builder.useTransportSecurity(settings.tlsCert().toFile(), settings.tlsKey().toFile());
+    }
+    // Interceptors run in the reverse order they are added: the monitor sees every call first.
+    builder.intercept(new SwhidLimit(settings.maxSwhidsPerRequest()));
+    builder.intercept(new CallTimeLimit(settings.maxCallTime(), timer));
+    builder.intercept(new ConcurrencyLimit(settings.maxConcurrentCalls()));
+    if (settings.rateLimit() != null) {
+      builder.intercept(new RateLimit(settings.rateLimit(),
+          settings.rateLimitBurst() != null ? settings.rateLimitBurst() : settings.rateLimit()));
+    }
+    if (!verifiers.isEmpty()) {
+      builder.intercept(new BearerAuthentication(verifiers));
+    }
+    builder.intercept(maintenance);
+    builder.intercept(new CallMonitor(metrics.registry()));
+  }
+
+  /**
+   * Ties maintenance to {@code server}'s health, starts watching the maintenance file and opens
+   * the operators' endpoint; call once the server listens.
+   */
+  public void attach(ProvenanceServer server, BufferAllocator allocator) throws IOException {
+    metrics.bindArrowMemory(allocator);
+    maintenance.watch(timer, server::setMaintenance);
+    if (settings.metricsBind() != null) {
+      endpoint = OpsEndpoint.start(settings.metricsBind(), metrics, maintenance, adminToken);
+      LOG.info("metrics on http://{}:{}/metrics", settings.metricsBind().getHostString(), endpoint.port());
+    }
+  }
+
+  /** What loads the database; its failures are reported. */
+  @FunctionalInterface
+  public interface Loader {
+    IndexedDatabase load() throws IOException;
+  }
+
+  /**
+   * Runs {@code loader}: a database that cannot be loaded is reported to Sentry and the error
+   * rethrown; a loaded one adds its sizes and load time to the metrics.
+   */
+  public IndexedDatabase load(Loader loader) throws IOException {
+    IndexedDatabase data;
+    try {
+      data = loader.load();
+    } catch (IOException | RuntimeException e) {
+      Sentry.withScope(scope -> {
+        scope.setTag("phase", "load");
+        Sentry.captureException(e);
+      });
+      throw e;
+    }
+    metrics.bindDatabase(data);
+    return data;
+  }
+
+  /** The port of the operators' endpoint, or -1 without {@code --metrics-bind}. */
+  public int metricsPort() {
+    return endpoint == null ? -1 : endpoint.port();
+  }
+
+  @Override
+  public void close() {
+    if (endpoint != null) {
+      endpoint.close();
+    }
+    maintenance.close();
+    timer.shutdownNow();
+    metrics.close();
+    sentry.close();
+  }
+}

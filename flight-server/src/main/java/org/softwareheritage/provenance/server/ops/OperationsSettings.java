@@ -1,0 +1,51 @@
+package org.softwareheritage.provenance.server.ops;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The operational settings of {@code serve} (README "Operations"); {@code null} means "off" for
+ * every optional one.
+ *
+ * @param metricsBind where to serve the Prometheus scrape and the admin endpoint, or null
+ * @param maxCallTime the longest a call may run
+ * @param maxSwhidsPerRequest most SWHIDs one WhereAreOne (or bulk) request may name
+ * @param maxMessageSize largest inbound message, in bytes
+ * @param maxConcurrentCalls most calls running at once
+ * @param rateLimit calls per second per client, or null
+ * @param rateLimitBurst calls a client may make at once (null: as many as {@code rateLimit})
+ * @param authTokenFile static bearer tokens, or null
+ * @param jwks JWKS URL or file for Keycloak JWTs, or null
+ * @param jwtIssuer required {@code iss} of JWTs
+ * @param jwtAudience required {@code aud} of JWTs
+ * @param jwtRequiredRole role JWTs must grant, or null
+ * @param adminTokenFile the admin token (first line) for the maintenance switch, or null
+ * @param tlsCert PEM certificate chain, or null for plaintext
+ * @param tlsKey PEM private key (PKCS#8), or null
+ * @param maintenanceFile the red-button file, or null
+ */
+public record OperationsSettings(
+    InetSocketAddress metricsBind,
+    Duration maxCallTime,
+    int maxSwhidsPerRequest,
+    int maxMessageSize,
+    int maxConcurrentCalls,
+    Long rateLimit,
+    Long rateLimitBurst,
+    Path authTokenFile,
+    String jwks,
+    String jwtIssuer,
+    String jwtAudience,
+    String jwtRequiredRole,
+    Path adminTokenFile,
+    Path tlsCert,
+    Path tlsKey,
+    Path maintenanceFile) {
+
+  /** Every limit at its default, everything optional off. */
+  public static OperationsSettings defaults() {
+    return new OperationsSettings(null, Duration.ofSeconds(60), 1_000_000, 64 * 1024 * 1024, 256,
+        null, null, null, null, null, null, null, null, null, null, null);
+  }
+}

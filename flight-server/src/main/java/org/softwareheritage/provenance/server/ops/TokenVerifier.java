@@ -1,0 +1,11 @@
+package org.softwareheritage.provenance.server.ops;
+
+/** Checks a bearer token and says whose it is. */
+public interface TokenVerifier {
+  /**
+   * The identity the token stands for.
+   *
+   * @throws TokenRejectedException if the token is not valid here, or lacks the required role
+   */
+  String verify(String token) throws TokenRejectedException;
+}

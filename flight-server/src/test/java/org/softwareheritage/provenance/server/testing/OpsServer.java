@@ -1,0 +1,88 @@
+package org.softwareheritage.provenance.server.testing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.arrow.memory.BufferAllocator;
+import org.softwareheritage.provenance.server.ProvenanceServer;
+import org.softwareheritage.provenance.server.flight.FlightOptions;
+import org.softwareheritage.provenance.server.index.IndexedDatabase;
+import org.softwareheritage.provenance.server.ops.Operations;
+import org.softwareheritage.provenance.server.ops.OperationsSettings;
+import org.softwareheritage.provenance.server.storage.ArrowMemory;
+import org.softwareheritage.provenance.server.storage.DatabaseLocation;
+
+/**
+ * A real server on an ephemeral loopback port wired as {@code serve} wires it (operations first,
+ * listening before the database is loaded), with a plaintext channel to it.
+ */
+public final class OpsServer implements AutoCloseable {
+  private final BufferAllocator allocator = ArrowMemory.newRootAllocator();
+  private final Operations ops;
+  private final ProvenanceServer server;
+  private final ManagedChannel channel;
+  private IndexedDatabase data;
+
+  private OpsServer(OperationsSettings settings, Map<String, String> env, Consumer<NettyServerBuilder> extra)
+      throws Exception {
+    ops = Operations.start(settings, env);
+    server = ProvenanceServer.listen(new InetSocketAddress("127.0.0.1", 0), allocator, FlightOptions.DEFAULT, builder -> {
+      ops.configure(builder);
+      extra.accept(builder);
+    });
+    ops.attach(server, allocator);
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+        .maxInboundMessageSize(ProvenanceServer.MAX_INBOUND_MESSAGE_BYTES).build();
+  }
+
+  /** Listening, nothing loaded yet. */
+  public static OpsServer listen(OperationsSettings settings, Map<String, String> env,
+      Consumer<NettyServerBuilder> extra) throws Exception {
+    return new OpsServer(settings, env, extra);
+  }
+
+  /** Listening and serving {@code database}. */
+  public static OpsServer start(Path database, OperationsSettings settings, Map<String, String> env) throws Exception {
+    OpsServer server = listen(settings, env, builder -> { });
+    server.load(database);
+    return server;
+  }
+
+  /** Loads {@code database} and starts serving it. */
+  public void load(Path database) throws Exception {
+    data = ops.load(() -> IndexedDatabase.open(DatabaseLocation.of(database), allocator));
+    server.serve(data);
+  }
+
+  public Operations ops() {
+    return ops;
+  }
+
+  public ProvenanceServer server() {
+    return server;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  @Override
+  public void close() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.close();
+    ops.close();
+    if (data != null) {
+      data.close();
+    }
+    allocator.close();
+  }
+}
