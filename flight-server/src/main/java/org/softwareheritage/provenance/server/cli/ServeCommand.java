@@ -69,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
     try (Operations ops = Operations.start(operations.settings(), System.getenv());
         BufferAllocator allocator = ArrowMemory.newRootAllocator();
         ProvenanceServer server = ProvenanceServer.listen(bind, allocator,
-            new FlightOptions(endpointRows, batchRows), ops::configure)) {
+            new FlightOptions(endpointRows, batchRows, operations.maxSwhidsPerRequest), ops::configure)) {
       ops.attach(server, allocator);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndExit(server, released), "drain"));
       LOG.info("listening on {}:{}; loading {}", bind.getHostString(), server.port(),

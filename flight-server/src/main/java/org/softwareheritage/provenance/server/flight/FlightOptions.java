@@ -1,16 +1,25 @@
 package org.softwareheritage.provenance.server.flight;
 
 /**
- * How Flight streams are cut: {@code endpointRows}, the most rows one endpoint of a table offers
- * (larger tables get several, for clients to read in parallel), and {@code batchRows}, the rows
- * per record batch.
+ * How Flight streams are cut and bounded: {@code endpointRows}, the most rows one endpoint of a
+ * table offers (larger tables get several, for clients to read in parallel), {@code batchRows},
+ * the rows per record batch, and {@code maxSwhidsPerRequest}, the most SWHIDs one bulk provenance
+ * request may name.
  */
-public record FlightOptions(int endpointRows, int batchRows) {
-  public static final FlightOptions DEFAULT = new FlightOptions(4 * 1024 * 1024, 64 * 1024);
+public record FlightOptions(int endpointRows, int batchRows, int maxSwhidsPerRequest) {
+  public static final FlightOptions DEFAULT = new FlightOptions(4 * 1024 * 1024, 64 * 1024, 1_000_000);
 
   public FlightOptions {
-    if (endpointRows < 1 || batchRows < 1) {
-      throw new IllegalArgumentException("endpoint and batch sizes must be at least one row");
+    if (endpointRows < 1 || batchRows < 1 || maxSwhidsPerRequest < 1) {
+      throw new IllegalArgumentException("endpoint and batch sizes and the SWHID limit must be at least 1");
+    }
+  }
+
+  /** Fails with the message clients see when a request names {@code count} SWHIDs, over the limit. */
+  void checkSwhidCount(long count) {
+    if (count > maxSwhidsPerRequest) {
+      throw new IllegalArgumentException("the request names " + count + " SWHIDs; at most "
+          + maxSwhidsPerRequest + " are allowed per request");
     }
   }
 }

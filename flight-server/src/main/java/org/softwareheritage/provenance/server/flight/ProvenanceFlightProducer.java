@@ -110,6 +110,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         List<String> columns = columns(table);
         TableStreamer.stream(loaded, columns, ranges(loaded, table), options.batchRows(), listener, call);
       } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
+        options.checkSwhidCount(provenance.swhids().size());
         List<Swhid> swhids = new ArrayList<>(provenance.swhids().size());
         for (int i = 0; i < provenance.swhids().size(); i++) {
           swhids.add(parseSwhid(provenance.swhids().get(i), i));
@@ -146,6 +147,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
               || column.getField().getType() instanceof ArrowType.LargeUtf8)) {
             throw new IllegalArgumentException("DoExchange batches need a string column \"swhid\", got " + batch.getSchema());
           }
+          options.checkSwhidCount(offset + batch.getRowCount());
           List<Swhid> swhids = new ArrayList<>(batch.getRowCount());
           for (int i = 0; i < batch.getRowCount(); i++) {
             Object value = column.getObject(i);

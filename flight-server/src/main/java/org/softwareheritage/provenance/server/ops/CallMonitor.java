@@ -28,9 +28,10 @@ import org.slf4j.event.Level;
 
 /**
  * Observes how every call (gRPC and Flight alike) ends: the {@code requests_total},
- * {@code response_wall_time_ms} and {@code streaming_wall_time_ms} metrics tagged by method and
- * status, one access-log line, and a Sentry event with the method and a request summary for
- * every INTERNAL error. Installed outermost so that rejections by other interceptors count too.
+ * {@code response_wall_time_ms} and {@code streaming_wall_time_ms} metrics tagged, as upstream
+ * tags them, by {@code path} (the method's HTTP/2 path) and {@code status} (the gRPC status
+ * name); one access-log line; and a Sentry event with the method and a request summary for every
+ * INTERNAL error. Installed outermost so that rejections by other interceptors count too.
  */
 public final class CallMonitor implements ServerInterceptor {
   private static final Logger ACCESS = LoggerFactory.getLogger("access");
@@ -107,17 +108,18 @@ public final class CallMonitor implements ServerInterceptor {
       }
       long end = System.nanoTime();
       String method = getMethodDescriptor().getFullMethodName();
+      String path = "/" + method;
       String code = status.getCode().name();
       Counter.builder(Metrics.name("requests_total"))
-          .tag("method", method).tag("status", code)
+          .tag("path", path).tag("status", code)
           .register(registry).increment();
       long responded = firstResponse.get();
       Timer.builder(Metrics.name("response_wall_time_ms"))
-          .tag("method", method).tag("status", code)
+          .tag("path", path).tag("status", code)
           .register(registry).record((responded == 0 ? end : responded) - start, TimeUnit.NANOSECONDS);
       if (!getMethodDescriptor().getType().serverSendsOneMessage()) {
         Timer.builder(Metrics.name("streaming_wall_time_ms"))
-            .tag("method", method).tag("status", code)
+            .tag("path", path).tag("status", code)
             .register(registry).record(end - start, TimeUnit.NANOSECONDS);
       }
       boolean internal = status.getCode() == Status.Code.INTERNAL || status.getCode() == Status.Code.UNKNOWN;

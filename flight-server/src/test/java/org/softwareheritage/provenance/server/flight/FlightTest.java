@@ -66,7 +66,7 @@ class FlightTest {
   static void start() throws Exception {
     database = RandomDatabase.generate(3, 3000);
     database.write(directory);
-    server = RunningServer.start(directory, new FlightOptions(700, 500), builder -> builder.intercept(new MessageCounter(SENT)));
+    server = RunningServer.start(directory, new FlightOptions(700, 500, 1_000_000), builder -> builder.intercept(new MessageCounter(SENT)));
   }
 
   @AfterAll

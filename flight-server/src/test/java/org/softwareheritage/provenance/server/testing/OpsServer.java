@@ -31,7 +31,9 @@ public final class OpsServer implements AutoCloseable {
   private OpsServer(OperationsSettings settings, Map<String, String> env, Consumer<NettyServerBuilder> extra)
       throws Exception {
     ops = Operations.start(settings, env);
-    server = ProvenanceServer.listen(new InetSocketAddress("127.0.0.1", 0), allocator, FlightOptions.DEFAULT, builder -> {
+    server = ProvenanceServer.listen(new InetSocketAddress("127.0.0.1", 0), allocator,
+        new FlightOptions(FlightOptions.DEFAULT.endpointRows(), FlightOptions.DEFAULT.batchRows(),
+            settings.maxSwhidsPerRequest()), builder -> {
       ops.configure(builder);
       extra.accept(builder);
     });
