@@ -1,9 +1,16 @@
 package org.softwareheritage.provenance.server.ops;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +20,11 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.parquet.arrow.schema.SchemaConverter;
 import org.apache.parquet.column.statistics.LongStatistics;
 import org.apache.parquet.column.statistics.Statistics;
-import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.format.Util;
+import org.apache.parquet.format.converter.ParquetMetadataConverter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
-import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
@@ -36,6 +43,8 @@ import org.softwareheritage.provenance.server.storage.ProvenanceTable;
  * and the sort order.
  */
 public final class DatabaseVerifier {
+  private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+
   /** What was found: problems (one line each) and rows per table. */
   public record Report(List<String> problems, Map<ProvenanceTable, Long> rows) {
     public boolean ok() {
@@ -90,8 +99,8 @@ public final class DatabaseVerifier {
       Path file = Path.of(URI.create(source));
       String where = "table " + table.directory() + ", file " + file;
       ParquetMetadata footer;
-      try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
-        footer = reader.getFooter();
+      try {
+        footer = readFooter(file);
       } catch (IOException | RuntimeException e) {
         problems.add(where + ": not a readable Parquet file: " + firstLine(e));
         continue;
@@ -105,6 +114,38 @@ public final class DatabaseVerifier {
       }
     }
     rows.put(table, total);
+  }
+
+  /**
+   * The footer of a Parquet file, read with parquet-java's metadata classes only: its file
+   * readers need Hadoop, which the server does not ship.
+   */
+  private static ParquetMetadata readFooter(Path file) throws IOException {
+    try (SeekableByteChannel channel = Files.newByteChannel(file)) {
+      long size = channel.size();
+      ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      if (size < 12 || readFully(channel.position(size - 8), tail) != 8
+          || !Arrays.equals(Arrays.copyOfRange(tail.array(), 4, 8), MAGIC)) {
+        throw new IOException("no Parquet footer (file truncated?)");
+      }
+      int length = tail.getInt(0);
+      if (length <= 0 || length > size - 12) {
+        throw new IOException("footer length " + length + " does not fit in " + size + " bytes");
+      }
+      ByteBuffer footer = ByteBuffer.allocate(length);
+      readFully(channel.position(size - 8 - length), footer);
+      return new ParquetMetadataConverter().fromParquetMetadata(
+          Util.readFileMetaData(new ByteArrayInputStream(footer.array())));
+    }
+  }
+
+  private static int readFully(SeekableByteChannel channel, ByteBuffer buffer) throws IOException {
+    while (buffer.hasRemaining()) {
+      if (channel.read(buffer) < 0) {
+        break;
+      }
+    }
+    return buffer.position();
   }
 
   private void checkSchema(ProvenanceTable table, String where, MessageType parquet) {
@@ -166,7 +207,10 @@ public final class DatabaseVerifier {
     Range origins = ranges.get("origins.id");
     for (Map.Entry<String, Range> entry : ranges.entrySet()) {
       String column = entry.getKey();
-      Range outer = column.endsWith(".ori") ? origins : column.startsWith("nodes.") ? null : nodes;
+      if (column.equals("nodes.id") || column.equals("origins.id")) {
+        continue;
+      }
+      Range outer = column.endsWith(".ori") ? origins : nodes;
       if (outer != null && !outer.contains(entry.getValue())) {
         problems.add("column " + column + ": ids " + Long.toUnsignedString(entry.getValue().min()) + ".."
             + Long.toUnsignedString(entry.getValue().max()) + " exceed the ids "
