@@ -1,9 +1,11 @@
 """A real provenance server process for the Python tests: the packaged jar on an ephemeral port."""
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,32 +15,63 @@ JAR = Path(os.environ.get("PROVENANCE_SERVER_JAR", MODULE / "target" / "provenan
 READY = re.compile(r"serving on 127\.0\.0\.1:(\d+)")
 
 
+class Server:
+    """A server process on an ephemeral loopback port, with its log lines as they come."""
+
+    def __init__(self, options):
+        if not JAR.exists():
+            pytest.fail(f"{JAR} is missing: run `mvn package` first")
+        self.process = subprocess.Popen(
+            ["java", "-jar", str(JAR), "serve", "--bind", "127.0.0.1:0", *options],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.lines = []
+        self.address = None
+        ready = threading.Event()
+
+        def read_log():
+            for line in self.process.stderr:
+                self.lines.append(line)
+                match = READY.search(line)
+                if match:
+                    self.address = f"127.0.0.1:{match.group(1)}"
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=read_log, daemon=True).start()
+        if not ready.wait(60) or self.address is None:
+            self.process.kill()
+            pytest.fail("the server did not start:\n" + "".join(self.lines))
+
+    def await_log(self, matching, timeout=10):
+        """The first log line for which matching(line) holds, waiting up to timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if matching(line):
+                    return line
+            time.sleep(0.05)
+        pytest.fail("no such log line in:\n" + "".join(self.lines))
+
+    def stop(self):
+        """SIGTERM: the server must drain and exit 0."""
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(30) == 0
+
+
+@contextlib.contextmanager
+def start_server(options=()):
+    server = Server(options)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def server_address():
     """host:port of a server on the embedded example database; stopped with SIGTERM, must exit 0."""
-    if not JAR.exists():
-        pytest.fail(f"{JAR} is missing: run `mvn package` first")
-    process = subprocess.Popen(
-        ["java", "-jar", str(JAR), "serve", "--bind", "127.0.0.1:0"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    port = {}
-    ready = threading.Event()
-
-    def read_log():
-        for line in process.stderr:
-            match = READY.search(line)
-            if match:
-                port["value"] = match.group(1)
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=read_log, daemon=True).start()
-    if not ready.wait(60) or "value" not in port:
-        process.kill()
-        pytest.fail("the server did not start")
-    yield f"127.0.0.1:{port['value']}"
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(30) == 0
+    with start_server() as server:
+        yield server.address
 
 
 @pytest.fixture(scope="session")

@@ -126,6 +126,7 @@ public final class CallMonitor implements ServerInterceptor {
       if (internal) {
         report(method, status);
       }
+      String caller = identity.get() == null ? "-" : identity.get();
       ACCESS.atLevel(internal ? Level.ERROR : Level.INFO)
           .addKeyValue("method", method)
           .addKeyValue("status", code)
@@ -133,10 +134,10 @@ public final class CallMonitor implements ServerInterceptor {
           .addKeyValue("swhids", swhids)
           .addKeyValue("responses", responses.get())
           .addKeyValue("peer", Calls.peerAddress(this))
-          .addKeyValue("identity", identity.get())
+          .addKeyValue("identity", caller)
           .setCause(internal ? status.getCause() : null)
           .log("{} {} {} ms swhids={} responses={} peer={} identity={}{}", method, code, (end - start) / 1_000_000,
-              swhids, responses.get(), Calls.peerAddress(this), identity.get(),
+              swhids, responses.get(), Calls.peerAddress(this), caller,
               status.getDescription() == null ? "" : " - " + status.getDescription());
     }
 

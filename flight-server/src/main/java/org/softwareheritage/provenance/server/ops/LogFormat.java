@@ -24,6 +24,12 @@ public enum LogFormat {
       if (appenders.next() instanceof ConsoleAppender<ILoggingEvent> console) {
         JsonEncoder encoder = new JsonEncoder();
         encoder.setContext(context);
+        encoder.setWithFormattedMessage(true);
+        encoder.setWithMessage(false);
+        encoder.setWithArguments(false);
+        encoder.setWithContext(false);
+        encoder.setWithSequenceNumber(false);
+        encoder.setWithNanoseconds(false);
         encoder.start();
         console.stop();
         console.setEncoder(encoder);
