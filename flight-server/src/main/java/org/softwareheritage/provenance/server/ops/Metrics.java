@@ -2,6 +2,7 @@ package org.softwareheritage.provenance.server.ops;
 
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -9,9 +10,12 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.config.NamingConvention;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusNamingConvention;
 import io.micrometer.statsd.StatsdConfig;
 import io.micrometer.statsd.StatsdFlavor;
 import io.micrometer.statsd.StatsdMeterRegistry;
@@ -84,8 +88,27 @@ public final class Metrics implements AutoCloseable {
     StatsdMeterRegistry statsd = new StatsdMeterRegistry(config, Clock.SYSTEM);
     statsd.config().namingConvention(NamingConvention.identity);
     statsd.config().commonTags(tags(env.getOrDefault("STATSD_TAGS", ""), env));
-    PrometheusMeterRegistry prometheus = withPrometheus ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
+    PrometheusMeterRegistry prometheus = withPrometheus ? prometheus() : null;
     return new Metrics(statsd, prometheus);
+  }
+
+  /**
+   * The Prometheus side: call durations as histograms (for latency quantiles in alert rules) in
+   * seconds, the statsd {@code _ms} suffix dropped ({@code ..._response_wall_time_seconds}).
+   */
+  private static PrometheusMeterRegistry prometheus() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusNamingConvention seconds = new PrometheusNamingConvention();
+    registry.config().namingConvention((name, type, unit) -> seconds.name(name, type, unit).replace("_ms_seconds", "_seconds"));
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+        return id.getType() == Meter.Type.TIMER && id.getName().startsWith(PREFIX)
+            ? DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config)
+            : config;
+      }
+    });
+    return registry;
   }
 
   /** {@code k:v,k2:$ENV_VAR} with {@code $VAR} and {@code ${VAR}} replaced from {@code env}. */

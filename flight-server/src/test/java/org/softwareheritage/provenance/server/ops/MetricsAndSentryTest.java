@@ -89,7 +89,8 @@ class MetricsAndSentryTest {
           HttpResponse.BodyHandlers.ofString()).body();
       for (String expected : List.of(
           "swh_provenance_grpc_server_requests_total{path=\"" + WHERE_IS_ONE + "\",status=\"OK\"} 1.0",
-          "swh_provenance_grpc_server_response_wall_time_ms_seconds_count{path=\"" + WHERE_IS_ONE + "\",status=\"OK\"} 1",
+          "swh_provenance_grpc_server_response_wall_time_seconds_count{path=\"" + WHERE_IS_ONE + "\",status=\"OK\"} 1",
+          "swh_provenance_grpc_server_response_wall_time_seconds_bucket{path=\"" + WHERE_IS_ONE + "\",status=\"OK\",le=\"+Inf\"} 1",
           "swh_provenance_grpc_server_table_rows{table=\"nodes\"} 24.0",
           "swh_provenance_grpc_server_arrow_allocated_bytes ",
           "swh_provenance_grpc_server_database_load_seconds ",
