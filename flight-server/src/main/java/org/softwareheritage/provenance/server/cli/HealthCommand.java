@@ -17,10 +17,13 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code health}: asks a running server's standard health service whether it is serving, for
  * container health checks and exec probes where no {@code grpc_health_probe} binary is available.
- * Exit code 0 when SERVING, 1 otherwise (not serving, unreachable, or too slow to answer).
+ * Exit code 0 when SERVING, 1 otherwise (not serving, unreachable, or too slow to answer); with
+ * {@code --any-status}, 0 whenever the health service answers, which makes a liveness check that
+ * stays green in maintenance and while loading or draining, when the server is NOT_SERVING on purpose.
  */
 @Command(name = "health", mixinStandardHelpOptions = true,
-    description = "Check a running server through grpc.health.v1: exit 0 when SERVING, 1 otherwise.")
+    description = "Check a running server through grpc.health.v1: exit 0 when SERVING (or, with --any-status, "
+        + "when it answers at all), 1 otherwise.")
 final class HealthCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
@@ -37,6 +40,10 @@ final class HealthCommand implements Callable<Integer> {
       description = "Deadline of the check (ISO-8601, default: ${DEFAULT-VALUE}).")
   private Duration timeout;
 
+  @Option(names = "--any-status",
+      description = "Exit 0 whenever the health service answers, whatever the status (a liveness check).")
+  private boolean anyStatus;
+
   @Override
   public Integer call() throws InterruptedException {
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
@@ -46,7 +53,7 @@ final class HealthCommand implements Callable<Integer> {
           .check(HealthCheckRequest.newBuilder().setService(service).build())
           .getStatus();
       spec.commandLine().getOut().println(status);
-      return status == ServingStatus.SERVING ? 0 : 1;
+      return status == ServingStatus.SERVING || anyStatus ? 0 : 1;
     } catch (StatusRuntimeException e) {
       spec.commandLine().getErr().println("error: health check of " + target + " failed: "
           + e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription()));

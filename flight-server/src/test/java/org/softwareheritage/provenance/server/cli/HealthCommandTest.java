@@ -22,7 +22,10 @@ import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.testing.RunningServer;
 import picocli.CommandLine;
 
-/** {@code health} against real servers: serving, not serving, unknown service, nothing listening. */
+/**
+ * {@code health} against real servers: serving, not serving (with and without {@code --any-status}),
+ * unknown service, nothing listening.
+ */
 class HealthCommandTest {
   @Test
   void servingServerExitsZero(@TempDir Path directory) throws Exception {
@@ -59,6 +62,9 @@ class HealthCommandTest {
       Run run = run("health", "--target", "127.0.0.1:" + server.getPort());
       assertEquals(1, run.exitCode);
       assertEquals("NOT_SERVING", run.out.strip());
+      Run live = run("health", "--target", "127.0.0.1:" + server.getPort(), "--any-status");
+      assertEquals(0, live.exitCode, live.err);
+      assertEquals("NOT_SERVING", live.out.strip());
     } finally {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -70,7 +76,7 @@ class HealthCommandTest {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
     }
-    Run run = run("health", "--target", "127.0.0.1:" + port, "--timeout", "PT2S");
+    Run run = run("health", "--target", "127.0.0.1:" + port, "--timeout", "PT2S", "--any-status");
     assertEquals(1, run.exitCode);
     assertTrue(run.err.startsWith("error: health check of 127.0.0.1:" + port + " failed: UNAVAILABLE"), run.err);
     assertEquals(1, run.err.strip().lines().count(), run.err);
