@@ -57,8 +57,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and (eq $v.database.source "objectStorage") (not $v.database.objectStorage.remote) }}
 {{- fail "database.objectStorage.remote is required when database.source is objectStorage" }}
 {{- end }}
-{{- if le (int $v.server.terminationGracePeriodSeconds) (int (include "swh-provenance.seconds" $v.server.drainTimeout)) }}
-{{- fail "server.terminationGracePeriodSeconds must exceed server.drainTimeout" }}
+{{- if le (int $v.server.terminationGracePeriodSeconds) (add (int $v.server.preStopSleepSeconds) (int (include "swh-provenance.seconds" $v.server.drainTimeout))) }}
+{{- fail "server.terminationGracePeriodSeconds must exceed server.preStopSleepSeconds + server.drainTimeout" }}
 {{- end }}
 {{- if and $v.ingress.enabled (le (int $v.ingress.timeoutSeconds) (add (int (include "swh-provenance.seconds" $v.server.maxCallTime)) (mul 2 (int $v.ingress.connectTimeoutSeconds)))) }}
 {{- fail "ingress.timeoutSeconds must exceed server.maxCallTime plus two connect attempts (ingress.connectTimeoutSeconds)" }}

@@ -27,8 +27,8 @@ class ChartRenderTest {
       "SWH_PROVENANCE_MAX_CONCURRENT_CALLS", "SWH_PROVENANCE_RATE_LIMIT", "SWH_PROVENANCE_RATE_LIMIT_BURST",
       "SWH_PROVENANCE_AUTH_TOKEN_FILE", "SWH_PROVENANCE_JWKS", "SWH_PROVENANCE_JWT_ISSUER",
       "SWH_PROVENANCE_JWT_AUDIENCE", "SWH_PROVENANCE_JWT_REQUIRED_ROLE", "SWH_PROVENANCE_ADMIN_TOKEN_FILE",
-      "SWH_PROVENANCE_TLS_CERT", "SWH_PROVENANCE_TLS_KEY", "SWH_PROVENANCE_MAINTENANCE_FILE",
-      "SWH_PROVENANCE_DRAIN_TIMEOUT", "SWH_LOG_FORMAT", "STATSD_HOST", "STATSD_PORT", "STATSD_TAGS",
+      "SWH_PROVENANCE_MAINTENANCE_FILE", "SWH_PROVENANCE_DRAIN_TIMEOUT", "SWH_PROVENANCE_LOG_FORMAT",
+      "STATSD_HOST", "STATSD_PORT", "STATSD_TAGS",
       "SWH_SENTRY_DSN", "SWH_SENTRY_ENVIRONMENT", "SWH_SENTRY_DISABLE_LOGGING_EVENTS",
       "JVM_HEAP_PERCENT", "JVM_DIRECT_MEMORY_PERCENT", "JAVA_OPTS", "POD_NAME", "NODE_NAME");
 
@@ -53,12 +53,16 @@ class ChartRenderTest {
 
   @ParameterizedTest
   @EnumSource(ValuesFile.class)
-  void drainFitsInTheTerminationGracePeriod(ValuesFile values) {
+  void preStopSleepAndDrainFitInTheTerminationGracePeriod(ValuesFile values) {
     Manifests manifests = Chart.render(values);
     long drain = Duration.parse(config(manifests).get("SWH_PROVENANCE_DRAIN_TIMEOUT").toString()).toSeconds();
-    int grace = (int) manifests.get("Deployment").at("spec.template.spec.terminationGracePeriodSeconds").value();
+    Node pod = manifests.get("Deployment").at("spec.template.spec");
+    List<Object> preStop = pod.list("containers[name=server].lifecycle.preStop.exec.command").stream()
+        .map(Node::value).toList();
+    assertEquals(List.of("sleep", "5"), preStop);
+    int grace = (int) pod.at("terminationGracePeriodSeconds").value();
     assertEquals(30, drain);
-    assertTrue(grace > drain, grace + " s must exceed the drain timeout " + drain + " s");
+    assertTrue(grace > 5 + drain, grace + " s must exceed the pre-stop sleep 5 s plus the drain timeout " + drain + " s");
   }
 
   @ParameterizedTest
@@ -110,7 +114,11 @@ class ChartRenderTest {
     assertTrue(KNOWN_VARIABLES.containsAll(names), "unknown variables: " + names);
     assertEquals("0.0.0.0:" + PORT, config(manifests).get("SWH_PROVENANCE_BIND"));
     assertEquals("PT60S", config(manifests).get("SWH_PROVENANCE_MAX_CALL_TIME"));
-    assertEquals("json", config(manifests).get("SWH_LOG_FORMAT"));
+    assertEquals("67108864", config(manifests).get("SWH_PROVENANCE_MAX_MESSAGE_SIZE"));
+    assertEquals("1000000", config(manifests).get("SWH_PROVENANCE_MAX_SWHIDS_PER_REQUEST"));
+    assertEquals("256", config(manifests).get("SWH_PROVENANCE_MAX_CONCURRENT_CALLS"));
+    assertEquals("/srv/provenance", config(manifests).get("SWH_PROVENANCE_DATABASE"));
+    assertEquals("json", config(manifests).get("SWH_PROVENANCE_LOG_FORMAT"));
     assertEquals(values.name().equals("DEFAULT") ? "default" : values.name().toLowerCase(),
         config(manifests).get("SWH_SENTRY_ENVIRONMENT"));
     assertTrue(config(manifests).get("STATSD_TAGS").toString().contains("pod:$POD_NAME"));
@@ -192,7 +200,6 @@ class ChartRenderTest {
     Manifests manifests = Chart.render(List.of(), Map.of(
         "auth.tokenSecret.name", "provenance-tokens",
         "auth.adminTokenSecret.name", "provenance-admin",
-        "auth.tlsSecret", "provenance-tls",
         "auth.jwt.jwks", "https://auth.example.org/realms/swh/protocol/openid-connect/certs",
         "auth.jwt.issuer", "https://auth.example.org/realms/swh",
         "auth.jwt.audience", "swh-provenance",
@@ -206,10 +213,7 @@ class ChartRenderTest {
     assertEquals("provenance-admin", pod.string("volumes[name=admin-token].secret.secretName"));
     assertEquals(config.get("SWH_PROVENANCE_ADMIN_TOKEN_FILE"),
         pod.string("containers[name=server].volumeMounts[name=admin-token].mountPath"));
-    assertEquals("provenance-tls", pod.string("volumes[name=tls].secret.secretName"));
-    String tlsDirectory = pod.string("containers[name=server].volumeMounts[name=tls].mountPath");
-    assertEquals(tlsDirectory + "/tls.crt", config.get("SWH_PROVENANCE_TLS_CERT"));
-    assertEquals(tlsDirectory + "/tls.key", config.get("SWH_PROVENANCE_TLS_KEY"));
+    assertFalse(config.containsKey("SWH_PROVENANCE_TLS_CERT"), "TLS ends at the ingress: probes speak plaintext");
     assertEquals("swh.provenance.read", config.get("SWH_PROVENANCE_JWT_REQUIRED_ROLE"));
     assertEquals("https://auth.example.org/realms/swh", config.get("SWH_PROVENANCE_JWT_ISSUER"));
   }

@@ -23,8 +23,8 @@ class ChartValidationTest {
         Arguments.of(Map.of("database.source", "nfs"), "database.source \"nfs\": expected pvc or objectStorage"),
         Arguments.of(Map.of("database.pvc.claimName", ""), "database.pvc.claimName is required"),
         Arguments.of(Map.of("database.source", "objectStorage"), "database.objectStorage.remote is required"),
-        Arguments.of(Map.of("server.terminationGracePeriodSeconds", "30"),
-            "server.terminationGracePeriodSeconds must exceed server.drainTimeout"),
+        Arguments.of(Map.of("server.terminationGracePeriodSeconds", "35"),
+            "server.terminationGracePeriodSeconds must exceed server.preStopSleepSeconds + server.drainTimeout"),
         Arguments.of(Map.of("server.drainTimeout", "30s"), "duration \"30s\": expected PT<n>S"),
         Arguments.of(Map.of("ingress.enabled", "true", "server.maxCallTime", "PT2M"),
             "ingress.timeoutSeconds must exceed server.maxCallTime"));
