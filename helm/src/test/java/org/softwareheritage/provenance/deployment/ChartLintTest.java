@@ -26,9 +26,9 @@ class ChartLintTest {
     List<Object> expected = switch (values) {
       case DEFAULT -> List.of("PodDisruptionBudget", "ConfigMap", "ConfigMap", "Service", "Deployment");
       case STAGING -> List.of("PodDisruptionBudget", "ConfigMap", "ConfigMap", "Service", "Deployment",
-          "Ingress", "ServiceMonitor");
+          "Ingress", "PrometheusRule", "ServiceMonitor");
       case PRODUCTION -> List.of("PodDisruptionBudget", "ConfigMap", "ConfigMap", "Service", "Deployment",
-          "HorizontalPodAutoscaler", "Ingress", "ServiceMonitor");
+          "HorizontalPodAutoscaler", "Ingress", "PrometheusRule", "ServiceMonitor");
     };
     assertEquals(expected, kinds);
   }
