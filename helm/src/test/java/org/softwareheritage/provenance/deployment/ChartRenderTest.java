@@ -229,7 +229,9 @@ class ChartRenderTest {
     assertEquals("error", annotations.get("nginx.ingress.kubernetes.io/proxy-next-upstream"), "never retry a timeout");
     assertTrue(read > maxCallTime + (long) tries * connect, "ingress timeout " + read + " s must exceed the server's "
         + maxCallTime + " s plus " + tries + " connect attempts of " + connect + " s");
-    assertEquals("64m", annotations.get("nginx.ingress.kubernetes.io/proxy-body-size"));
+    assertEquals("0", annotations.get("nginx.ingress.kubernetes.io/proxy-body-size"), "streams are not capped");
+    assertEquals("10.0.0.0/8,172.16.0.0/12,192.168.0.0/16",
+        annotations.get("nginx.ingress.kubernetes.io/whitelist-source-range"), "VPN and internal networks only");
     assertEquals("nginx", ingress.string("spec.ingressClassName"));
     assertEquals(host, ingress.string("spec.rules[0].host"));
     assertEquals(1, ingress.list("spec.rules").size());
