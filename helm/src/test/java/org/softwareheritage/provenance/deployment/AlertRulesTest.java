@@ -42,8 +42,7 @@ class AlertRulesTest {
         assertEquals("docs/operations.md#" + alert.toLowerCase(), rule.string("annotations.runbook_url"));
       }
       assertEquals(new TreeSet<>(ALERTS), names);
-      Node errors = rules.stream().filter(r -> r.string("alert").equals("SwhProvenanceInternalErrors"))
-          .findFirst().orElseThrow();
+      Node errors = rule(rules, "SwhProvenanceInternalErrors");
       assertTrue(errors.string("expr").endsWith(" > 0.01"), errors.string("expr"));
       assertTrue(errors.string("expr").contains("swh_provenance_grpc_server_requests_total{namespace=\"swh\", "
           + "job=\"provenance-swh-provenance\", status=~\"INTERNAL|UNKNOWN|DATA_LOSS\"}"), errors.string("expr"));
@@ -55,8 +54,7 @@ class AlertRulesTest {
     assertFalse(Chart.render(ValuesFile.DEFAULT).has("PrometheusRule"));
     Manifests tuned = Chart.render(ValuesFile.STAGING.paths(), Map.of(
         "metrics.prometheusRule.whereIsOneP99Milliseconds", "250"));
-    Node slow = rules(tuned).stream().filter(r -> r.string("alert").equals("SwhProvenanceSlowLookups"))
-        .findFirst().orElseThrow();
+    Node slow = rule(rules(tuned), "SwhProvenanceSlowLookups");
     assertTrue(slow.string("expr").endsWith(" > 250"), slow.string("expr"));
   }
 
@@ -73,5 +71,10 @@ class AlertRulesTest {
 
   private static List<Node> rules(Manifests manifests) {
     return manifests.get("PrometheusRule").list("spec.groups[0].rules");
+  }
+
+  private static Node rule(List<Node> rules, String alert) {
+    return rules.stream().filter(r -> r.string("alert").equals(alert)).findFirst()
+        .orElseThrow(() -> new AssertionError("no alert " + alert));
   }
 }

@@ -124,6 +124,17 @@ final class Chart {
       return new Node(found.get(0), kind);
     }
 
+    /** The server's settings: the data of the ConfigMap its container takes its environment from. */
+    Map<?, ?> serverConfig() {
+      String name = get("Deployment").string("spec.template.spec.containers[name=server].envFrom[0].configMapRef.name");
+      return documents.stream()
+          .filter(d -> "ConfigMap".equals(d.get("kind")))
+          .map(d -> new Node(d, "ConfigMap"))
+          .filter(d -> d.string("metadata.name").equals(name))
+          .findFirst().orElseThrow(() -> new AssertionError("no ConfigMap " + name))
+          .map("data");
+    }
+
     boolean has(String kind) {
       return documents.stream().anyMatch(d -> kind.equals(d.get("kind")));
     }

@@ -55,7 +55,7 @@ class ChartRenderTest {
   @EnumSource(ValuesFile.class)
   void preStopSleepAndDrainFitInTheTerminationGracePeriod(ValuesFile values) {
     Manifests manifests = Chart.render(values);
-    long drain = Duration.parse(config(manifests).get("SWH_PROVENANCE_DRAIN_TIMEOUT").toString()).toSeconds();
+    long drain = Duration.parse(manifests.serverConfig().get("SWH_PROVENANCE_DRAIN_TIMEOUT").toString()).toSeconds();
     Node pod = manifests.get("Deployment").at("spec.template.spec");
     List<Object> preStop = pod.list("containers[name=server].lifecycle.preStop.exec.command").stream()
         .map(Node::value).toList();
@@ -76,7 +76,7 @@ class ChartRenderTest {
           "read-only " + mount.value());
     }
     assertEquals("/srv/provenance", pod.string("containers[name=server].volumeMounts[name=database].mountPath"));
-    assertEquals("/srv/provenance", config(manifests).get("SWH_PROVENANCE_DATABASE"));
+    assertEquals("/srv/provenance", manifests.serverConfig().get("SWH_PROVENANCE_DATABASE"));
     assertEquals(List.of("serve"), pod.list("containers[name=server].args").stream().map(Node::value).toList());
     assertEquals(true, pod.at("securityContext.runAsNonRoot").value());
     assertEquals(10001, pod.at("securityContext.runAsUser").value());
@@ -95,7 +95,7 @@ class ChartRenderTest {
     };
     assertEquals(memory, resources.string("limits.memory"));
     assertEquals(memory, resources.string("requests.memory"));
-    Map<?, ?> config = config(manifests);
+    Map<?, ?> config = manifests.serverConfig();
     assertEquals("10", config.get("JVM_HEAP_PERCENT"));
     assertEquals("70", config.get("JVM_DIRECT_MEMORY_PERCENT"));
   }
@@ -106,22 +106,22 @@ class ChartRenderTest {
     Manifests manifests = Chart.render(values);
     assertFalse(manifests.has("Secret"), "the chart never creates a Secret: values hold no secret");
     Set<String> names = new TreeSet<>();
-    config(manifests).keySet().forEach(key -> names.add(key.toString()));
+    manifests.serverConfig().keySet().forEach(key -> names.add(key.toString()));
     for (Node variable : manifests.get("Deployment").list(SERVER + ".env")) {
       names.add(variable.string("name"));
       assertFalse(variable.has("value"), "set from the pod or a Secret, never inline: " + variable.value());
     }
     assertTrue(KNOWN_VARIABLES.containsAll(names), "unknown variables: " + names);
-    assertEquals("0.0.0.0:" + PORT, config(manifests).get("SWH_PROVENANCE_BIND"));
-    assertEquals("PT60S", config(manifests).get("SWH_PROVENANCE_MAX_CALL_TIME"));
-    assertEquals("67108864", config(manifests).get("SWH_PROVENANCE_MAX_MESSAGE_SIZE"));
-    assertEquals("1000000", config(manifests).get("SWH_PROVENANCE_MAX_SWHIDS_PER_REQUEST"));
-    assertEquals("256", config(manifests).get("SWH_PROVENANCE_MAX_CONCURRENT_CALLS"));
-    assertEquals("/srv/provenance", config(manifests).get("SWH_PROVENANCE_DATABASE"));
-    assertEquals("json", config(manifests).get("SWH_PROVENANCE_LOG_FORMAT"));
+    assertEquals("0.0.0.0:" + PORT, manifests.serverConfig().get("SWH_PROVENANCE_BIND"));
+    assertEquals("PT60S", manifests.serverConfig().get("SWH_PROVENANCE_MAX_CALL_TIME"));
+    assertEquals("67108864", manifests.serverConfig().get("SWH_PROVENANCE_MAX_MESSAGE_SIZE"));
+    assertEquals("1000000", manifests.serverConfig().get("SWH_PROVENANCE_MAX_SWHIDS_PER_REQUEST"));
+    assertEquals("256", manifests.serverConfig().get("SWH_PROVENANCE_MAX_CONCURRENT_CALLS"));
+    assertEquals("/srv/provenance", manifests.serverConfig().get("SWH_PROVENANCE_DATABASE"));
+    assertEquals("json", manifests.serverConfig().get("SWH_PROVENANCE_LOG_FORMAT"));
     assertEquals(values.name().equals("DEFAULT") ? "default" : values.name().toLowerCase(),
-        config(manifests).get("SWH_SENTRY_ENVIRONMENT"));
-    assertTrue(config(manifests).get("STATSD_TAGS").toString().contains("pod:$POD_NAME"));
+        manifests.serverConfig().get("SWH_SENTRY_ENVIRONMENT"));
+    assertTrue(manifests.serverConfig().get("STATSD_TAGS").toString().contains("pod:$POD_NAME"));
   }
 
   @Test
@@ -148,7 +148,7 @@ class ChartRenderTest {
     Node verify = manifests.get("Deployment").at("spec.template.spec.initContainers[name=verify-database]");
     assertEquals(List.of("verify", "/srv/provenance"), verify.list("args").stream().map(Node::value).toList());
     assertEquals(true, verify.at("volumeMounts[name=database].readOnly").value());
-    assertEquals("prometheus-statsd-exporter.monitoring", config(manifests).get("STATSD_HOST"));
+    assertEquals("prometheus-statsd-exporter.monitoring", manifests.serverConfig().get("STATSD_HOST"));
   }
 
   @Test
@@ -172,7 +172,7 @@ class ChartRenderTest {
     assertEquals("verify-database", pod.string("initContainers[1].name"));
     assertEquals("500Gi",
         pod.string("volumes[name=database].ephemeral.volumeClaimTemplate.spec.resources.requests.storage"));
-    assertEquals("200", config(manifests).get("SWH_PROVENANCE_RATE_LIMIT"));
+    assertEquals("200", manifests.serverConfig().get("SWH_PROVENANCE_RATE_LIMIT"));
   }
 
   @Test
@@ -190,7 +190,7 @@ class ChartRenderTest {
     Node server = on.get("Deployment").at(SERVER);
     Node mount = server.at("volumeMounts[name=maintenance]");
     assertFalse(mount.has("subPath"), "a subPath mount is never updated in a running pod");
-    assertEquals(mount.string("mountPath") + "/maintenance", config(on).get("SWH_PROVENANCE_MAINTENANCE_FILE"));
+    assertEquals(mount.string("mountPath") + "/maintenance", on.serverConfig().get("SWH_PROVENANCE_MAINTENANCE_FILE"));
     assertEquals(maintenance.string("metadata.name"),
         on.get("Deployment").string("spec.template.spec.volumes[name=maintenance].configMap.name"));
   }
@@ -205,7 +205,7 @@ class ChartRenderTest {
         "auth.jwt.audience", "swh-provenance",
         "auth.jwt.requiredRole", "swh.provenance.read"));
     assertFalse(manifests.has("Secret"));
-    Map<?, ?> config = config(manifests);
+    Map<?, ?> config = manifests.serverConfig();
     Node pod = manifests.get("Deployment").at("spec.template.spec");
     assertEquals("provenance-tokens", pod.string("volumes[name=auth-tokens].secret.secretName"));
     assertEquals(config.get("SWH_PROVENANCE_AUTH_TOKEN_FILE"),
@@ -222,7 +222,7 @@ class ChartRenderTest {
     Node ingress = manifests.get("Ingress");
     Map<?, ?> annotations = ingress.map("metadata.annotations");
     assertEquals("GRPC", annotations.get("nginx.ingress.kubernetes.io/backend-protocol"));
-    long maxCallTime = Duration.parse(config(manifests).get("SWH_PROVENANCE_MAX_CALL_TIME").toString()).toSeconds();
+    long maxCallTime = Duration.parse(manifests.serverConfig().get("SWH_PROVENANCE_MAX_CALL_TIME").toString()).toSeconds();
     int read = Integer.parseInt(annotations.get("nginx.ingress.kubernetes.io/proxy-read-timeout").toString());
     int connect = Integer.parseInt(annotations.get("nginx.ingress.kubernetes.io/proxy-connect-timeout").toString());
     int tries = Integer.parseInt(annotations.get("nginx.ingress.kubernetes.io/proxy-next-upstream-tries").toString());
@@ -249,17 +249,6 @@ class ChartRenderTest {
     assertEquals(manifests.get("Service").map("spec.selector"), monitor.map("spec.selector.matchLabels"));
     assertEquals(9090, manifests.get("Service").at("spec.ports[name=metrics].port").value());
     assertEquals(9090, manifests.get("Deployment").at(SERVER + ".ports[name=metrics].containerPort").value());
-    assertEquals("0.0.0.0:9090", config(manifests).get("SWH_PROVENANCE_METRICS_BIND"));
-  }
-
-  /** The server's settings: the data of the ConfigMap its container takes its environment from. */
-  private static Map<?, ?> config(Manifests manifests) {
-    String name = manifests.get("Deployment").string(SERVER + ".envFrom[0].configMapRef.name");
-    return manifests.documents().stream()
-        .filter(d -> "ConfigMap".equals(d.get("kind")))
-        .map(d -> new Node(d, "ConfigMap"))
-        .filter(d -> d.string("metadata.name").equals(name))
-        .findFirst().orElseThrow(() -> new AssertionError("no ConfigMap " + name))
-        .map("data");
+    assertEquals("0.0.0.0:9090", manifests.serverConfig().get("SWH_PROVENANCE_METRICS_BIND"));
   }
 }
