@@ -1,0 +1,76 @@
+{{- define "swh-provenance.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "swh-provenance.fullname" -}}
+{{- if contains .Chart.Name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "swh-provenance.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "swh-provenance.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "swh-provenance.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "swh-provenance.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "swh-provenance.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
+
+{{/* Seconds of an ISO-8601 duration of the form PT<n>S, PT<n>M or PT<n>H. */}}
+{{- define "swh-provenance.seconds" -}}
+{{- $match := regexFind "^PT[0-9]+[SMH]$" . }}
+{{- if not $match }}
+{{- fail (printf "duration %q: expected PT<n>S, PT<n>M or PT<n>H" .) }}
+{{- end }}
+{{- $n := trimPrefix "PT" . | trimSuffix "S" | trimSuffix "M" | trimSuffix "H" | int }}
+{{- if hasSuffix "H" . }}{{ mul $n 3600 }}{{ else if hasSuffix "M" . }}{{ mul $n 60 }}{{ else }}{{ $n }}{{ end }}
+{{- end }}
+
+{{/* Fails the render on settings that cannot work together. */}}
+{{- define "swh-provenance.validate" -}}
+{{- $v := .Values }}
+{{- if not (dig "limits" "memory" "" $v.resources) }}
+{{- fail "resources.limits.memory is required: the JVM heap and direct memory are sized from it" }}
+{{- end }}
+{{- if ne (toString (dig "limits" "memory" "" $v.resources)) (toString (dig "requests" "memory" "" $v.resources)) }}
+{{- fail "resources.requests.memory must equal resources.limits.memory (Guaranteed QoS for a pod holding the database)" }}
+{{- end }}
+{{- if gt (add (int $v.jvm.heapPercent) (int $v.jvm.directMemoryPercent)) 90 }}
+{{- fail "jvm.heapPercent + jvm.directMemoryPercent must leave at least 10% of the memory limit for native memory" }}
+{{- end }}
+{{- if not (has $v.database.source (list "pvc" "objectStorage")) }}
+{{- fail (printf "database.source %q: expected pvc or objectStorage" $v.database.source) }}
+{{- end }}
+{{- if and (eq $v.database.source "pvc") (not $v.database.pvc.claimName) }}
+{{- fail "database.pvc.claimName is required when database.source is pvc" }}
+{{- end }}
+{{- if and (eq $v.database.source "objectStorage") (not $v.database.objectStorage.remote) }}
+{{- fail "database.objectStorage.remote is required when database.source is objectStorage" }}
+{{- end }}
+{{- if le (int $v.server.terminationGracePeriodSeconds) (add (int $v.server.preStopSleepSeconds) (int (include "swh-provenance.seconds" $v.server.drainTimeout))) }}
+{{- fail "server.terminationGracePeriodSeconds must exceed server.preStopSleepSeconds + server.drainTimeout" }}
+{{- end }}
+{{- if and $v.ingress.enabled (le (int $v.ingress.timeoutSeconds) (add (int (include "swh-provenance.seconds" $v.server.maxCallTime)) (mul 2 (int $v.ingress.connectTimeoutSeconds)))) }}
+{{- fail "ingress.timeoutSeconds must exceed server.maxCallTime plus two connect attempts (ingress.connectTimeoutSeconds)" }}
+{{- end }}
+{{- end }}
+
+{{- define "swh-provenance.maintenanceDir" -}}/etc/swh-provenance/maintenance{{- end }}
+{{- define "swh-provenance.secretsDir" -}}/etc/swh-provenance/secrets{{- end }}
+
+{{- define "swh-provenance.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+{{- end }}
