@@ -163,7 +163,7 @@ public final class CallMonitor implements ServerInterceptor {
     String text = request instanceof MessageOrBuilder message
         ? (message instanceof WhereAreOneRequest bulk && bulk.getSwhidCount() > 3
             ? bulk.getSwhidCount() + " swhids, first " + bulk.getSwhid(0) + (bulk.hasMask() ? ", mask " + bulk.getMask().getPathsList() : "")
-            : TextFormat.shortDebugString(message))
+            : TextFormat.printer().emittingSingleLine(true).printToString(message))
         : request.getClass().getSimpleName();
     return text.length() > SUMMARY_CHARS ? text.substring(0, SUMMARY_CHARS) + "…" : text;
   }
