@@ -15,6 +15,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpServer;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -26,6 +27,9 @@ import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +38,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.Criteria;
@@ -146,6 +151,34 @@ class AuthenticationTest {
       assertEquals("the token lacks the required role", denied.getStatus().getDescription());
       FlightRuntimeException flightDenied = assertThrows(FlightRuntimeException.class, () -> listFlights(flight, withoutRole));
       assertEquals(FlightStatusCode.UNAUTHORIZED, flightDenied.status().code());
+    }
+  }
+
+  @Test
+  void jwksUrlRefreshedOnAnUnknownKeyAndKeptThroughAnOutage() throws Exception {
+    AtomicReference<JWKSet> published = new AtomicReference<>(new JWKSet(signingKey.toPublicJWK()));
+    HttpServer keycloak = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+    keycloak.createContext("/realms/SoftwareHeritage/protocol/openid-connect/certs", exchange -> {
+      byte[] body = published.get().toString().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    keycloak.start();
+    Settings settings = keycloak();
+    settings.jwks = "http://127.0.0.1:" + keycloak.getAddress().getPort() + "/realms/SoftwareHeritage/protocol/openid-connect/certs";
+    try (OpsServer server = OpsServer.start(ExampleDirectory.write(directory.resolve("db")), settings.build(), Map.of())) {
+      assertEquals(swhid("rev", "03"), whereIsOne(server.channel(), signed(signingKey, accessToken().build())));
+      published.set(new JWKSet(List.of(signingKey.toPublicJWK(), unknownKey.toPublicJWK())));
+      assertEquals(swhid("rev", "03"), whereIsOne(server.channel(), signed(unknownKey, accessToken().build())),
+          "a key rotated in on the Keycloak side is fetched when a token names it");
+      keycloak.stop(0);
+      assertEquals(swhid("rev", "03"), whereIsOne(server.channel(), signed(signingKey, accessToken().build())),
+          "known keys keep working while Keycloak is down");
+    } finally {
+      keycloak.stop(0);
     }
   }
 
