@@ -3,7 +3,6 @@ package org.softwareheritage.provenance.server.ops;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -44,25 +43,7 @@ public final class CallTimeLimit implements ServerInterceptor {
       }
     }, Runnable::run);
     ServerCall.Listener<ReqT> listener = Contexts.interceptCall(context, serialized, headers, next);
-    return new SimpleForwardingServerCallListener<>(listener) {
-      @Override
-      public void onComplete() {
-        try {
-          super.onComplete();
-        } finally {
-          context.cancel(null);
-        }
-      }
-
-      @Override
-      public void onCancel() {
-        try {
-          super.onCancel();
-        } finally {
-          context.cancel(null);
-        }
-      }
-    };
+    return Calls.whenEnded(listener, () -> context.cancel(null));
   }
 
   /**

@@ -1,5 +1,6 @@
 package org.softwareheritage.provenance.server.ops;
 
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -34,6 +35,29 @@ final class Calls {
   static <ReqT, RespT> ServerCall.Listener<ReqT> reject(ServerCall<ReqT, RespT> call, Status status, Metadata trailers) {
     call.close(status, trailers);
     return new ServerCall.Listener<>() { };
+  }
+
+  /** {@code listener}, running {@code ended} once the call has completed or been cancelled. */
+  static <ReqT> ServerCall.Listener<ReqT> whenEnded(ServerCall.Listener<ReqT> listener, Runnable ended) {
+    return new SimpleForwardingServerCallListener<>(listener) {
+      @Override
+      public void onComplete() {
+        try {
+          super.onComplete();
+        } finally {
+          ended.run();
+        }
+      }
+
+      @Override
+      public void onCancel() {
+        try {
+          super.onCancel();
+        } finally {
+          ended.run();
+        }
+      }
+    };
   }
 
   static <ReqT, RespT> ServerCall.Listener<ReqT> reject(ServerCall<ReqT, RespT> call, Status status) {

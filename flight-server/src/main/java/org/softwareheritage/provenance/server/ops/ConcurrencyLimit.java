@@ -1,6 +1,5 @@
 package org.softwareheritage.provenance.server.ops;
 
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -49,24 +48,6 @@ public final class ConcurrencyLimit implements ServerInterceptor {
       release.run();
       throw e;
     }
-    return new SimpleForwardingServerCallListener<>(listener) {
-      @Override
-      public void onComplete() {
-        try {
-          super.onComplete();
-        } finally {
-          release.run();
-        }
-      }
-
-      @Override
-      public void onCancel() {
-        try {
-          super.onCancel();
-        } finally {
-          release.run();
-        }
-      }
-    };
+    return Calls.whenEnded(listener, release);
   }
 }
