@@ -41,12 +41,18 @@ public final class RunningServer implements AutoCloseable {
   /** A server whose Flight streams are cut as {@code flight} says, with extra transport settings. */
   public static RunningServer start(Path database, FlightOptions flight, Consumer<NettyServerBuilder> transport)
       throws Exception {
+    return start(database, 0, flight, transport);
+  }
+
+  /** A server on loopback port {@code port} (0: an ephemeral one), e.g. to restart one on the port it had. */
+  public static RunningServer start(Path database, int port, FlightOptions flight, Consumer<NettyServerBuilder> transport)
+      throws Exception {
     BufferAllocator allocator = ArrowMemory.newRootAllocator();
     IndexedDatabase data = null;
     try {
       data = IndexedDatabase.open(DatabaseLocation.of(database), allocator);
       ProvenanceServer server = ProvenanceServer.start(
-          new InetSocketAddress("127.0.0.1", 0), data, allocator, flight, transport);
+          new InetSocketAddress("127.0.0.1", port), data, allocator, flight, transport);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
           .usePlaintext()
           .maxInboundMessageSize(ProvenanceServer.MAX_INBOUND_MESSAGE_BYTES)

@@ -1,0 +1,130 @@
+package org.softwareheritage.provenance.client.flight;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.softwareheritage.provenance.swhid.Swhid;
+
+/**
+ * Bulk provenance over DoExchange: a writer thread sends the SWHIDs as batches of a {@code swhid}
+ * column, only when the transport is ready for more, while the caller reads the provenance
+ * batches. As the server answers only as fast as the caller reads, memory stays bounded whatever
+ * the number of SWHIDs.
+ */
+final class ExchangeStream implements BatchStream {
+  private static final Schema INPUT = new Schema(List.of(Field.notNullable("swhid", ArrowType.Utf8.INSTANCE)));
+
+  private final FlightClient.ExchangeReaderWriter exchange;
+  private final FlightStream reader;
+  private final Thread writer;
+  private final Object ready = new Object();
+  private volatile boolean closed;
+  private volatile RuntimeException writeFailure;
+
+  ExchangeStream(FlightClient client, BufferAllocator allocator, Iterator<Swhid> swhids, boolean allAnchors,
+      int batchRows) {
+    String command = "{\"exchange\":\"provenance\",\"all_anchors\":" + allAnchors + "}";
+    this.exchange = client.doExchange(FlightDescriptor.command(command.getBytes(StandardCharsets.UTF_8)));
+    this.reader = exchange.getReader();
+    this.writer = new Thread(() -> send(allocator, swhids, batchRows), "provenance-exchange-writer");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  private void send(BufferAllocator allocator, Iterator<Swhid> swhids, int batchRows) {
+    FlightClient.ClientStreamListener out = exchange.getWriter();
+    out.setOnReadyHandler(() -> {
+      synchronized (ready) {
+        ready.notifyAll();
+      }
+    });
+    try (BufferAllocator memory = allocator.newChildAllocator("exchange-writer", 0, Long.MAX_VALUE);
+        VectorSchemaRoot batch = VectorSchemaRoot.create(INPUT, memory)) {
+      VarCharVector column = (VarCharVector) batch.getVector(0);
+      out.start(batch);
+      while (!closed && swhids.hasNext()) {
+        batch.allocateNew();
+        int rows = 0;
+        while (rows < batchRows && swhids.hasNext()) {
+          column.setSafe(rows++, swhids.next().toString().getBytes(StandardCharsets.US_ASCII));
+        }
+        batch.setRowCount(rows);
+        if (!awaitReady(out)) {
+          return;
+        }
+        out.putNext();
+      }
+      if (!closed) {
+        out.completed();
+      }
+    } catch (RuntimeException e) {
+      writeFailure = e;
+      out.error(e);
+    } catch (InterruptedException e) {
+      out.error(e);
+    }
+  }
+
+  private boolean awaitReady(FlightClient.ClientStreamListener out) throws InterruptedException {
+    synchronized (ready) {
+      while (!out.isReady() && !closed) {
+        ready.wait(100);
+      }
+    }
+    return !closed;
+  }
+
+  @Override
+  public Schema schema() {
+    return reader.getSchema();
+  }
+
+  @Override
+  public boolean next() {
+    try {
+      return reader.next();
+    } catch (RuntimeException e) {
+      RuntimeException cause = writeFailure;
+      if (cause != null) {
+        cause.addSuppressed(e);
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public VectorSchemaRoot root() {
+    return reader.getRoot();
+  }
+
+  @Override
+  public DictionaryProvider dictionaries() {
+    return reader.getDictionaryProvider();
+  }
+
+  /** Stops sending, cancels the call if it is unfinished and waits for the writer thread. */
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (ready) {
+      ready.notifyAll();
+    }
+    try {
+      writer.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Streams.close(reader);
+  }
+}
