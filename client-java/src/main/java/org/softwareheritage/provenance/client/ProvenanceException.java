@@ -15,8 +15,19 @@ public class ProvenanceException extends RuntimeException {
   private final transient Status status;
 
   protected ProvenanceException(Status status, Throwable cause) {
-    super(status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()), cause);
+    super(message(status), cause);
     this.status = status;
+  }
+
+  private static String message(Status status) {
+    StringBuilder message = new StringBuilder(status.getCode().toString());
+    if (status.getDescription() != null) {
+      message.append(": ").append(status.getDescription());
+    }
+    if (status.getCause() != null && status.getCause().getMessage() != null) {
+      message.append(" (").append(status.getCause().getMessage()).append(')');
+    }
+    return message.toString();
   }
 
   /** The exception for a failed call: typed by status code. */
