@@ -1,0 +1,47 @@
+package org.softwareheritage.provenance.client;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Records the method and {@code authorization} header of every call a server receives, optionally after a delay. */
+final class CallRecorder implements ServerInterceptor {
+  /** One received call. */
+  record Call(String method, String authorization) {}
+
+  private final List<Call> calls = new CopyOnWriteArrayList<>();
+  private volatile long delayMillis;
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    calls.add(new Call(call.getMethodDescriptor().getBareMethodName(), headers.get(BearerToken.AUTHORIZATION)));
+    if (delayMillis > 0) {
+      try {
+        Thread.sleep(delayMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return next.startCall(call, headers);
+  }
+
+  /** Makes every following call wait {@code millis} before it is handled. */
+  void delay(long millis) {
+    delayMillis = millis;
+  }
+
+  List<Call> calls() {
+    return calls;
+  }
+
+  long count(String method) {
+    return calls.stream().filter(c -> c.method().equals(method)).count();
+  }
+
+  void clear() {
+    calls.clear();
+  }
+}
