@@ -18,7 +18,7 @@ final class EndpointStream implements BatchStream {
 
   EndpointStream(FlightClient client, FlightInfo info) {
     this.client = client;
-    this.schema = info.getSchema();
+    this.schema = info.getSchemaOptional().orElseThrow(() -> new IllegalStateException("the server sent no schema"));
     this.endpoints = info.getEndpoints().iterator();
     if (endpoints.hasNext()) {
       current = client.getStream(endpoints.next().getTicket());

@@ -27,7 +27,6 @@ final class ExchangeStream implements BatchStream {
   private final FlightClient.ExchangeReaderWriter exchange;
   private final FlightStream reader;
   private final Thread writer;
-  private final Object ready = new Object();
   private volatile boolean closed;
   private volatile RuntimeException writeFailure;
 
@@ -43,11 +42,6 @@ final class ExchangeStream implements BatchStream {
 
   private void send(BufferAllocator allocator, Iterator<Swhid> swhids, int batchRows) {
     FlightClient.ClientStreamListener out = exchange.getWriter();
-    out.setOnReadyHandler(() -> {
-      synchronized (ready) {
-        ready.notifyAll();
-      }
-    });
     try (BufferAllocator memory = allocator.newChildAllocator("exchange-writer", 0, Long.MAX_VALUE);
         VectorSchemaRoot batch = VectorSchemaRoot.create(INPUT, memory)) {
       VarCharVector column = (VarCharVector) batch.getVector(0);
@@ -75,11 +69,10 @@ final class ExchangeStream implements BatchStream {
     }
   }
 
+  /** Waits until the transport takes more (Flight clients cannot be told, so this polls); false once closed. */
   private boolean awaitReady(FlightClient.ClientStreamListener out) throws InterruptedException {
-    synchronized (ready) {
-      while (!out.isReady() && !closed) {
-        ready.wait(100);
-      }
+    while (!out.isReady() && !closed) {
+      Thread.sleep(1);
     }
     return !closed;
   }
@@ -117,9 +110,6 @@ final class ExchangeStream implements BatchStream {
   @Override
   public void close() {
     closed = true;
-    synchronized (ready) {
-      ready.notifyAll();
-    }
     try {
       writer.join();
     } catch (InterruptedException e) {

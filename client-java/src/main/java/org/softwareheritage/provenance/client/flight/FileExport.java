@@ -6,17 +6,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.function.Function;
+import java.util.Comparator;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
 import org.apache.arrow.dataset.file.DatasetFileWriter;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.ipc.ArrowWriter;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.util.TransferPair;
 
 /**
  * Saves a batch stream as one local file, batch by batch (memory bounded by a batch, whatever the
@@ -34,7 +40,7 @@ final class FileExport {
     Files.createDirectories(directory);
     Path staging = Files.createTempDirectory(directory, ".writing-");
     try {
-      Path written = staging.resolve("part-0." + (format == FileFormat.PARQUET ? "parquet" : "arrow"));
+      Path written = format == FileFormat.PARQUET ? staging.resolve("parquet/part-0.parquet") : staging.resolve("part-0.arrow");
       long rows;
       try (BufferAllocator memory = allocator.newChildAllocator("file-export", 0, Long.MAX_VALUE)) {
         rows = format == FileFormat.PARQUET ? writeParquet(stream, staging, memory) : writeIpc(stream, written, memory);
@@ -43,18 +49,17 @@ final class FileExport {
       Files.move(written, file, StandardCopyOption.REPLACE_EXISTING);
       return rows;
     } finally {
-      try (var leftovers = Files.list(staging)) {
-        for (Path leftover : (Iterable<Path>) leftovers::iterator) {
+      try (Stream<Path> leftovers = Files.walk(staging)) {
+        for (Path leftover : (Iterable<Path>) leftovers.sorted(Comparator.reverseOrder())::iterator) {
           Files.delete(leftover);
         }
       }
-      Files.delete(staging);
     }
   }
 
   private static long writeIpc(BatchStream stream, Path file, BufferAllocator memory) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      return copy(stream, memory, root -> new ArrowFileWriter(root, stream.dictionaries(), channel));
+      return copy(stream, memory, (root, dictionaries) -> new ArrowFileWriter(root, dictionaries, channel));
     }
   }
 
@@ -63,12 +68,12 @@ final class FileExport {
     Path ipc = staging.resolve("batches.arrows");
     long rows;
     try (FileChannel channel = FileChannel.open(ipc, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      rows = copy(stream, memory, root -> new ArrowStreamWriter(root, stream.dictionaries(), channel));
+      rows = copy(stream, memory, (root, dictionaries) -> new ArrowStreamWriter(root, dictionaries, channel));
     }
     try (FileChannel channel = FileChannel.open(ipc, StandardOpenOption.READ);
         ArrowStreamReader reader = new ArrowStreamReader(channel, memory)) {
       DatasetFileWriter.write(memory, reader, org.apache.arrow.dataset.file.FileFormat.PARQUET,
-          staging.toUri().toString(), new String[0], 1, "part-{i}.parquet");
+          staging.resolve("parquet").toUri().toString(), new String[0], 1, "part-{i}.parquet");
     } catch (RuntimeException e) {
       throw new IOException("the Parquet writer failed: " + e.getMessage(), e);
     }
@@ -77,25 +82,38 @@ final class FileExport {
 
   /**
    * Copies every batch of {@code stream} into a root of its own (buffers shared, not copied) and
-   * writes it with the writer {@code open} makes for that root, once the first batch has brought
-   * the dictionaries.
+   * writes it with the writer {@code open} makes for that root and the dictionaries. The
+   * dictionaries the first batch brings are kept (shared) for the whole file: a table read over
+   * several endpoints frees those of each endpoint when moving to the next.
    */
-  private static long copy(BatchStream stream, BufferAllocator memory, Function<VectorSchemaRoot, ArrowWriter> open)
-      throws IOException {
+  private static long copy(BatchStream stream, BufferAllocator memory,
+      BiFunction<VectorSchemaRoot, DictionaryProvider, ArrowWriter> open) throws IOException {
     boolean more = stream.next();
     long rows = 0;
-    try (VectorSchemaRoot out = VectorSchemaRoot.create(stream.root().getSchema(), memory);
-        ArrowWriter writer = open.apply(out)) {
-      writer.start();
-      VectorLoader loader = new VectorLoader(out);
-      for (; more; more = stream.next()) {
-        try (ArrowRecordBatch batch = new VectorUnloader(stream.root()).getRecordBatch()) {
-          loader.load(batch);
-        }
-        writer.writeBatch();
-        rows += out.getRowCount();
+    DictionaryProvider.MapDictionaryProvider dictionaries = new DictionaryProvider.MapDictionaryProvider();
+    try (VectorSchemaRoot out = VectorSchemaRoot.create(stream.root().getSchema(), memory)) {
+      for (long id : stream.dictionaries().getDictionaryIds()) {
+        Dictionary dictionary = stream.dictionaries().lookup(id);
+        TransferPair share = dictionary.getVector().getTransferPair(memory);
+        share.splitAndTransfer(0, dictionary.getVector().getValueCount());
+        dictionaries.put(new Dictionary((FieldVector) share.getTo(), dictionary.getEncoding()));
       }
-      writer.end();
+      try (ArrowWriter writer = open.apply(out, dictionaries)) {
+        writer.start();
+        VectorLoader loader = new VectorLoader(out);
+        for (; more; more = stream.next()) {
+          try (ArrowRecordBatch batch = new VectorUnloader(stream.root()).getRecordBatch()) {
+            loader.load(batch);
+          }
+          writer.writeBatch();
+          rows += out.getRowCount();
+        }
+        writer.end();
+      }
+    } finally {
+      for (long id : dictionaries.getDictionaryIds()) {
+        dictionaries.lookup(id).getVector().close();
+      }
     }
     return rows;
   }

@@ -63,7 +63,7 @@ public final class ProvenanceFlightClient implements AutoCloseable {
   public List<TableInfo> listTables() {
     List<TableInfo> tables = new ArrayList<>();
     for (FlightInfo info : client.listFlights(Criteria.ALL)) {
-      tables.add(new TableInfo(info.getDescriptor().getPath().get(0), info.getSchema(), info.getRecords(),
+      tables.add(new TableInfo(info.getDescriptor().getPath().get(0), info.getSchemaOptional().orElseThrow(), info.getRecords(),
           info.getBytes()));
     }
     return tables;
