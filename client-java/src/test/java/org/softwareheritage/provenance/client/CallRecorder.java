@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Records the method and {@code authorization} header of every call a server receives, optionally after a delay. */
-final class CallRecorder implements ServerInterceptor {
+public final class CallRecorder implements ServerInterceptor {
   /** One received call. */
-  record Call(String method, String authorization) {}
+  public record Call(String method, String authorization) {}
 
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private volatile long delayMillis;
@@ -33,7 +33,7 @@ final class CallRecorder implements ServerInterceptor {
     delayMillis = millis;
   }
 
-  List<Call> calls() {
+  public List<Call> calls() {
     return calls;
   }
 
