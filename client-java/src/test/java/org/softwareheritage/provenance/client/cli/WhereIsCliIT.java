@@ -148,7 +148,7 @@ class WhereIsCliIT {
 
   @Test
   void serviceFailureAndUsageErrorsHaveTheirExitCodes() throws Exception {
-    Run unreachable = run(List.of(), 0, "whereis", "--target=127.0.0.1:1", "--deadline=5", CNT1);
+    Run unreachable = run(List.of(), 0, "whereis", "--target=127.0.0.1:1", "--deadline=30", CNT1);
     assertEquals(3, unreachable.exit());
     assertEquals(1, unreachable.err().size(), unreachable.err().toString());
     assertTrue(unreachable.err().get(0).startsWith("error: 127.0.0.1:1: UNAVAILABLE"), unreachable.err().get(0));

@@ -60,7 +60,7 @@ class RandomDatabaseClientTest {
   static void start() throws Exception {
     database = RandomDatabase.generate(11, 3000);
     database.write(directory.resolve("db"));
-    server = RunningServer.start(directory.resolve("db"), new FlightOptions(700, 256), builder -> { });
+    server = RunningServer.start(directory.resolve("db"), new FlightOptions(700, 256, 1_000_000), builder -> { });
   }
 
   @AfterAll
