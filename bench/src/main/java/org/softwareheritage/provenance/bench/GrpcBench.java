@@ -1,0 +1,126 @@
+package org.softwareheritage.provenance.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
+import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc.ProvenanceServiceBlockingStub;
+import org.softwareheritage.provenance.proto.WhereAreOneRequest;
+import org.softwareheritage.provenance.proto.WhereIsOneRequest;
+import org.softwareheritage.provenance.proto.WhereIsOneResult;
+
+/**
+ * gRPC figures with the generated Java stubs over loopback: WhereIsOne latency of one client,
+ * calls per second of several concurrent clients (one channel each, like separate web workers),
+ * and WhereAreOne SWHIDs per second.
+ */
+final class GrpcBench implements AutoCloseable {
+  private final String host;
+  private final int port;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  GrpcBench(String host, int port) {
+    this.host = host;
+    this.port = port;
+  }
+
+  private ProvenanceServiceBlockingStub newClient() {
+    ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext()
+        .maxInboundMessageSize(64 << 20).build();
+    channels.add(channel);
+    return ProvenanceServiceGrpc.newBlockingStub(channel);
+  }
+
+  /** Latency of {@code calls} sequential WhereIsOne calls cycling through {@code swhids}, after a warm-up. */
+  Latency whereIsOneLatency(List<String> swhids, int warmupCalls, int calls) {
+    ProvenanceServiceBlockingStub client = newClient();
+    for (int i = 0; i < warmupCalls; i++) {
+      call(client, swhids.get(i % swhids.size()));
+    }
+    long[] nanos = new long[calls];
+    for (int i = 0; i < calls; i++) {
+      String swhid = swhids.get(i % swhids.size());
+      long start = System.nanoTime();
+      call(client, swhid);
+      nanos[i] = System.nanoTime() - start;
+    }
+    return Latency.of(nanos);
+  }
+
+  /** WhereIsOne calls per second of {@code clients} concurrent clients during {@code seconds}. */
+  double whereIsOneCallsPerSecond(List<String> swhids, int clients, double seconds) throws Exception {
+    List<ProvenanceServiceBlockingStub> stubs = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      stubs.add(newClient());
+      call(stubs.get(c), swhids.get(c % swhids.size()));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    try {
+      long start = System.nanoTime();
+      long deadline = start + (long) (seconds * 1e9);
+      List<Future<Long>> counts = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        ProvenanceServiceBlockingStub stub = stubs.get(c);
+        int offset = c * 7919;
+        counts.add(pool.submit(() -> {
+          long n = 0;
+          while (System.nanoTime() < deadline) {
+            call(stub, swhids.get((int) ((offset + n) % swhids.size())));
+            n++;
+          }
+          return n;
+        }));
+      }
+      long total = 0;
+      for (Future<Long> count : counts) {
+        total += count.get();
+      }
+      return total / ((System.nanoTime() - start) / 1e9);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** SWHIDs per second of one WhereAreOne call over {@code swhids}, checked for one result each. */
+  double whereAreOneSwhidsPerSecond(List<String> swhids) {
+    ProvenanceServiceBlockingStub client = newClient();
+    WhereAreOneRequest request = WhereAreOneRequest.newBuilder().addAllSwhid(swhids).build();
+    long start = System.nanoTime();
+    Iterator<WhereIsOneResult> results = client.whereAreOne(request);
+    long n = 0;
+    while (results.hasNext()) {
+      results.next();
+      n++;
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (n != swhids.size()) {
+      throw new IllegalStateException("WhereAreOne returned " + n + " results for " + swhids.size() + " SWHIDs");
+    }
+    return n / seconds;
+  }
+
+  private static void call(ProvenanceServiceBlockingStub client, String swhid) {
+    try {
+      client.whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid).build());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}
