@@ -32,6 +32,9 @@ public final class BenchDriver implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "JSON file to write.")
   private Path out;
 
+  @Option(names = "--table", description = "Table to read whole with DoGet (default: the largest listed).")
+  private String table;
+
   @Option(names = "--calls", defaultValue = "20000", description = "Measured WhereIsOne calls per kind of SWHID.")
   private int calls;
 
@@ -86,9 +89,9 @@ public final class BenchDriver implements Callable<Integer> {
         bulkProvenance.put(Integer.toString(size), rate);
         log("Flight bulk provenance " + size + ": " + Math.round(rate) + " SWHIDs/s");
       }
-      String table = flight.largestTable();
-      flight.readTable(table, 2);
-      FlightBench.TableRead read = flight.readTable(table, 2);
+      String whole = table != null ? table : flight.largestTable();
+      flight.readTable(whole, 2);
+      FlightBench.TableRead read = flight.readTable(whole, 2);
       ObjectNode doGet = figures.putObject("flight_do_get");
       doGet.put("table", read.table());
       doGet.put("rows", read.rows());
