@@ -35,6 +35,10 @@ public final class BenchDriver implements Callable<Integer> {
   @Option(names = "--table", description = "Table to read whole with DoGet (default: the largest listed).")
   private String table;
 
+  @Option(names = "--phases", split = ",", defaultValue = "tcp,latency,throughput,grpc-bulk,flight-bulk,doget",
+      description = "Phases to run (default: all: ${DEFAULT-VALUE}).")
+  private java.util.Set<String> phases;
+
   @Option(names = "--calls", defaultValue = "20000", description = "Measured WhereIsOne calls per kind of SWHID.")
   private int calls;
 
@@ -52,12 +56,14 @@ public final class BenchDriver implements Callable<Integer> {
     List<String> known = lines("known.txt");
     List<String> bulk = lines("bulk.txt");
 
-    figures.put("loopback_tcp_bytes_per_s", LoopbackTcp.bytesPerSecond(Math.min(seconds, 3)));
-    log("loopback TCP measured");
+    if (phases.contains("tcp")) {
+      figures.put("loopback_tcp_bytes_per_s", LoopbackTcp.bytesPerSecond(Math.min(seconds, 3)));
+      log("loopback TCP: " + Math.round(figures.get("loopback_tcp_bytes_per_s").asDouble() / 1e6) + " MB/s");
+    }
 
     try (GrpcBench grpc = new GrpcBench(host, port)) {
       ObjectNode latency = figures.putObject("where_is_one_latency_us");
-      for (String kind : List.of("known", "hot", "directories", "unknown")) {
+      for (String kind : phases.contains("latency") ? List.of("known", "hot", "directories", "unknown") : List.<String>of()) {
         Latency measured = grpc.whereIsOneLatency(lines(kind + ".txt"), calls / 2, calls);
         ObjectNode node = latency.putObject(kind);
         node.put("calls", measured.calls());
@@ -67,13 +73,13 @@ public final class BenchDriver implements Callable<Integer> {
         log("WhereIsOne " + kind + ": " + measured);
       }
       ObjectNode throughput = figures.putObject("where_is_one_calls_per_s");
-      for (int clients : new int[] {1, 8}) {
+      for (int clients : phases.contains("throughput") ? new int[] {1, 8} : new int[0]) {
         double rate = grpc.whereIsOneCallsPerSecond(known, clients, seconds);
         throughput.put(Integer.toString(clients), rate);
         log("WhereIsOne " + clients + " clients: " + Math.round(rate) + " calls/s");
       }
       ObjectNode whereAreOne = figures.putObject("where_are_one_swhids_per_s");
-      for (int size : BULK_SIZES) {
+      for (int size : phases.contains("grpc-bulk") ? BULK_SIZES : new int[0]) {
         grpc.whereAreOneSwhidsPerSecond(bulk.subList(0, Math.min(10_000, size)));
         double rate = grpc.whereAreOneSwhidsPerSecond(bulk.subList(0, size));
         whereAreOne.put(Integer.toString(size), rate);
@@ -83,11 +89,15 @@ public final class BenchDriver implements Callable<Integer> {
 
     try (FlightBench flight = new FlightBench(host, port)) {
       ObjectNode bulkProvenance = figures.putObject("flight_bulk_swhids_per_s");
-      for (int size : BULK_SIZES) {
+      for (int size : phases.contains("flight-bulk") ? BULK_SIZES : new int[0]) {
         flight.bulkProvenanceSwhidsPerSecond(bulk.subList(0, Math.min(100_000, size)));
         double rate = flight.bulkProvenanceSwhidsPerSecond(bulk.subList(0, size));
         bulkProvenance.put(Integer.toString(size), rate);
         log("Flight bulk provenance " + size + ": " + Math.round(rate) + " SWHIDs/s");
+      }
+      if (!phases.contains("doget")) {
+        json.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), figures);
+        return 0;
       }
       String whole = table != null ? table : flight.largestTable();
       flight.readTable(whole, 2);
