@@ -126,7 +126,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
       if (request instanceof FlightRequest.TableRequest table) {
         LoadedTable loaded = table(table);
         List<String> columns = columns(table);
-        TableStreamer.stream(loaded, columns, ranges(loaded, table), options.batchRows(), listener, call);
+        TableStreamer.stream(loaded, columns, ranges(loaded, table), options.batchRows(), listener);
       } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
         options.checkSwhidCount(provenance.swhids().size());
         List<Swhid> swhids = new ArrayList<>(provenance.swhids().size());
