@@ -7,6 +7,7 @@ Subcommands (each prints one JSON object on stdout):
   duckdb-point DB QUERIES   warm DuckDB answers WhereIsOne with one SQL query per SWHID
   duckdb-bulk DB QUERIES    DuckDB joins 100 000 and 1 000 000 SWHIDs (bulk provenance)
   flight-read PORT TABLE    pyarrow.flight reads the whole table from the server (reference client)
+  flight-bulk PORT QUERIES  pyarrow.flight bulk provenance by DoExchange (reference client)
 """
 import json
 import os
@@ -206,9 +207,40 @@ def flight_read(port, table):
             "rows_per_s": rows / seconds, "bytes_per_s": nbytes / seconds}
 
 
+def flight_bulk(port, queries):
+    """Bulk provenance by DoExchange with pyarrow.flight, the reference client."""
+    import threading
+    import pyarrow.flight as flight
+    with open(os.path.join(queries, "bulk.txt")) as f:
+        swhids = f.read().split()
+    client = flight.connect(f"grpc://127.0.0.1:{port}")
+    results = {}
+    for size in BULK_SIZES:
+        request = pa.table({"swhid": swhids[:size]})
+        start = time.perf_counter()
+        writer, reader = client.do_exchange(
+            flight.FlightDescriptor.for_command(json.dumps({"exchange": "provenance"})))
+        writer.begin(request.schema)
+
+        def send():
+            writer.write_table(request, max_chunksize=65_536)
+            writer.done_writing()
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        rows = reader.read_all().num_rows
+        sender.join()
+        writer.close()
+        if rows != size:
+            raise RuntimeError(f"bulk provenance returned {rows} rows for {size} SWHIDs")
+        results[str(size)] = size / (time.perf_counter() - start)
+    return results
+
+
 def main(argv):
     commands = {"prepare": prepare, "load": load, "read-table": read_table, "duckdb-point": duckdb_point,
-                "duckdb-bulk": duckdb_bulk, "flight-read": flight_read}
+                "duckdb-bulk": duckdb_bulk, "flight-read": flight_read,
+                "flight-bulk": flight_bulk}
     if len(argv) < 2 or argv[1] not in commands:
         sys.exit("usage: peers.py {" + ",".join(commands) + "} ARGS...")
     print(json.dumps(commands[argv[1]](*argv[2:])))

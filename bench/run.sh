@@ -86,6 +86,8 @@ java "${JAVA_OPTS[@]}" -Xmx4g -jar "$BENCH_JAR" --port "$PORT" --queries "$QUERI
   --table "$TABLE" --calls "$CALLS" --seconds "$SECONDS_PER_RUN" 2> >(grep "bench-driver" >&2)
 log "pyarrow.flight reads $TABLE from the server"
 python3 bench/peers.py flight-read "$PORT" "$TABLE" > "$OUT/pyarrow_flight.json"
+log "pyarrow.flight bulk provenance"
+python3 bench/peers.py flight-bulk "$PORT" "$QUERIES" > "$OUT/pyarrow_flight_bulk.json"
 grep -E "^(VmRSS|VmHWM)" "/proc/$SERVER/status" > "$OUT/server_rss_after.txt"
 kill "$SERVER"
 wait "$SERVER" || true
