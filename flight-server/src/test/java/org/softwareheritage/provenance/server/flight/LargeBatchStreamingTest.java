@@ -31,7 +31,7 @@ class LargeBatchStreamingTest {
   @Test
   void aTableOfManyLargeBatchesStreamsWithoutStalling() throws Exception {
     SyntheticDatabase.write(directory, 0.5, 3);
-    try (RunningServer server = RunningServer.start(directory, new FlightOptions(1 << 24, BATCH_ROWS), builder -> { });
+    try (RunningServer server = RunningServer.start(directory, new FlightOptions(1 << 24, BATCH_ROWS, 1_000), builder -> { });
         BufferAllocator allocator = ArrowMemory.newRootAllocator();
         FlightClient client = server.flightClient(allocator)) {
       int expectedRows = server.data().database().table(ProvenanceTable.CONTENTS_IN_REVISIONS).rowCount();
