@@ -1,6 +1,7 @@
 package org.softwareheritage.provenance.server.storage;
 
 import com.github.luben.zstd.Zstd;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -234,7 +235,9 @@ public final class ParquetTableWriter implements Closeable {
 
     @Override
     public BytesInput compress(BytesInput bytes) throws IOException {
-      return BytesInput.from(Zstd.compress(bytes.toByteArray(), ZSTD_LEVEL));
+      ByteArrayOutputStream page = new ByteArrayOutputStream(Math.toIntExact(bytes.size()));
+      bytes.writeAllTo(page);
+      return BytesInput.from(Zstd.compress(page.toByteArray(), ZSTD_LEVEL));
     }
 
     @Override
