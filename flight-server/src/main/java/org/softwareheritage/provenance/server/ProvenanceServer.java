@@ -45,6 +45,7 @@ public final class ProvenanceServer implements AutoCloseable {
   private final FlightServer server;
   private final HealthStatusManager health;
   private final ExecutorService workers;
+  private final ExecutorService streams;
   private final BufferAllocator flightMemory;
   private final FlightOptions flightOptions;
   private final AtomicReference<ProvenanceQueries> queries;
@@ -55,11 +56,13 @@ public final class ProvenanceServer implements AutoCloseable {
   private boolean draining;
 
   private ProvenanceServer(FlightServer server, HealthStatusManager health, ExecutorService workers,
+      ExecutorService streams,
       BufferAllocator flightMemory, FlightOptions flightOptions, AtomicReference<ProvenanceQueries> queries,
       DeferredFlightProducer flight, LoadingGate gate) {
     this.server = server;
     this.health = health;
     this.workers = workers;
+    this.streams = streams;
     this.flightMemory = flightMemory;
     this.flightOptions = flightOptions;
     this.queries = queries;
@@ -92,6 +95,8 @@ public final class ProvenanceServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     ExecutorService workers = Executors.newFixedThreadPool(
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), namedThreads("grpc-worker-"));
+    // DoGet streams run on threads of their own, never on a gRPC callback thread (see ProvenanceFlightProducer)
+    ExecutorService streams = Executors.newCachedThreadPool(namedThreads("flight-stream-"));
     BufferAllocator flightMemory = allocator.newChildAllocator("flight", 0, Long.MAX_VALUE);
     AtomicReference<ProvenanceQueries> queries = new AtomicReference<>();
     DeferredFlightProducer producer = new DeferredFlightProducer();
@@ -113,11 +118,12 @@ public final class ProvenanceServer implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       workers.shutdownNow();
+      streams.shutdownNow();
       flightMemory.close();
       throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
     }
     ProvenanceServer started =
-        new ProvenanceServer(server, health, workers, flightMemory, flight, queries, producer, gate);
+        new ProvenanceServer(server, health, workers, streams, flightMemory, flight, queries, producer, gate);
     started.updateHealth();
     return started;
   }
@@ -125,7 +131,7 @@ public final class ProvenanceServer implements AutoCloseable {
   /** Starts answering from {@code data}; health turns SERVING unless in maintenance. */
   public synchronized void serve(IndexedDatabase data) {
     queries.set(new ProvenanceQueries(data.index()));
-    flight.set(new ProvenanceFlightProducer(data, flightMemory, flightOptions));
+    flight.set(new ProvenanceFlightProducer(data, flightMemory, flightOptions, streams));
     gate.open();
     loaded = true;
     updateHealth();
@@ -179,8 +185,10 @@ public final class ProvenanceServer implements AutoCloseable {
     if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
       server.close();
     }
-    workers.shutdown();
-    workers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+    for (ExecutorService executor : List.of(workers, streams)) {
+      executor.shutdown();
+      executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+    }
     flightMemory.close();
   }
 

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.ActionType;
 import org.apache.arrow.flight.CallStatus;
@@ -47,10 +49,18 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   private final ProvenanceQueries queries;
   private final BufferAllocator allocator;
   private final FlightOptions options;
+  private final Executor streams;
   private final Map<ProvenanceTable, KeyRangeIndex> keyIndices = new EnumMap<>(ProvenanceTable.class);
 
-  public ProvenanceFlightProducer(IndexedDatabase data, BufferAllocator allocator, FlightOptions options) {
+  /**
+   * @param streams runs DoGet streams: {@link #getStream} hands the stream over and returns, so
+   *     that gRPC can deliver the call's on-ready and cancellation callbacks meanwhile (they run on
+   *     the call's serialized executor, which a producer blocking in getStream would hold)
+   */
+  public ProvenanceFlightProducer(IndexedDatabase data, BufferAllocator allocator, FlightOptions options,
+      Executor streams) {
     this.data = data;
+    this.streams = streams;
     this.queries = new ProvenanceQueries(data.index());
     this.allocator = allocator;
     this.options = options;
@@ -103,12 +113,20 @@ public final class ProvenanceFlightProducer implements FlightProducer {
 
   @Override
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
+    try {
+      streams.execute(() -> stream(ticket, listener));
+    } catch (RejectedExecutionException e) {
+      listener.error(CallStatus.UNAVAILABLE.withDescription("the server is shutting down").toRuntimeException());
+    }
+  }
+
+  private void stream(Ticket ticket, ServerStreamListener listener) {
     try (BufferAllocator call = allocator.newChildAllocator("do-get", 0, Long.MAX_VALUE)) {
       FlightRequest request = FlightRequest.parse(ticket.getBytes());
       if (request instanceof FlightRequest.TableRequest table) {
         LoadedTable loaded = table(table);
         List<String> columns = columns(table);
-        TableStreamer.stream(loaded, columns, ranges(loaded, table), options.batchRows(), listener, call);
+        TableStreamer.stream(loaded, columns, ranges(loaded, table), options.batchRows(), listener);
       } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
         options.checkSwhidCount(provenance.swhids().size());
         List<Swhid> swhids = new ArrayList<>(provenance.swhids().size());

@@ -6,26 +6,46 @@ import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 /**
  * Blocks a producer until the client has room for another batch, so a slow reader holds the
  * server back instead of making it buffer; reports a cancelled call (client cancel, deadline).
+ *
+ * <p>gRPC calls a stream ready while less than 32 KiB is queued, and Flight offers no way to
+ * raise that threshold. A record batch is a megabyte or more, so waiting for "ready" before every
+ * batch drains the queue completely each time and leaves the socket idle while the producer wakes
+ * up. Up to {@value #BATCHES_AHEAD} batches are therefore sent beyond the threshold before the
+ * producer waits: the queue stays full, and memory per call stays bounded by that many batches.
  */
 final class ReadyWaiter {
+  static final int BATCHES_AHEAD = 2;
   private static final long WAIT_SLICE_MILLIS = 1_000;
 
   private final ServerStreamListener listener;
   private final BackpressureStrategy strategy = new BackpressureStrategy.CallbackBackpressureStrategy();
+  private int ahead;
 
   ReadyWaiter(ServerStreamListener listener) {
     this.listener = listener;
     strategy.register(listener);
   }
 
-  /** Waits until the listener is ready; false if the call was cancelled meanwhile. */
+  /** Waits until the listener has room for a batch; false if the call was cancelled meanwhile. */
   boolean awaitReady() {
+    if (listener.isCancelled()) {
+      return false;
+    }
+    if (listener.isReady()) {
+      ahead = 0;
+      return true;
+    }
+    if (ahead < BATCHES_AHEAD) {
+      ahead++;
+      return true;
+    }
     while (true) {
       if (listener.isCancelled()) {
         return false;
       }
       switch (strategy.waitForListener(WAIT_SLICE_MILLIS)) {
         case READY:
+          ahead = 0;
           return true;
         case CANCELLED:
           return false;

@@ -23,6 +23,13 @@ import org.softwareheritage.provenance.swhid.Swhid;
  * fields (WhereAreOne), and WhereAreOne streams only as fast as the client reads.
  */
 public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.ProvenanceServiceImplBase {
+  /**
+   * Bytes a WhereAreOne stream may have queued before it waits for the client. gRPC's default
+   * (32 KiB, a few hundred results) makes the producer stop and resume for every few hundred
+   * results; 1 MiB keeps the stream busy while memory per call stays bounded.
+   */
+  private static final int ON_READY_THRESHOLD_BYTES = 1 << 20;
+
   private final Supplier<ProvenanceQueries> database;
 
   /** Answers from what {@code database} supplies (set before the {@link LoadingGate} opens). */
@@ -91,6 +98,7 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
     }
 
     void start() {
+      call.setOnReadyThreshold(ON_READY_THRESHOLD_BYTES);
       call.setOnCancelHandler(() -> done = true);
       call.setOnReadyHandler(this::send);
       send();

@@ -28,6 +28,8 @@ public final class NodeIndex implements AutoCloseable {
   private final long hashAddress;
   private final ArrowBuf bySwhid;
   private final ArrowBuf byId;
+  private final long bySwhidAddress;
+  private final long byIdAddress;
   private final long mask;
 
   private NodeIndex(LoadedTable nodes, ArrowBuf bySwhid, ArrowBuf byId, long mask) {
@@ -37,6 +39,9 @@ public final class NodeIndex implements AutoCloseable {
     this.hashAddress = ((BaseFixedWidthVector) nodes.vector("sha1_git")).getDataBufferAddress();
     this.bySwhid = bySwhid;
     this.byId = byId;
+    // slots are read by address: ArrowBuf's checked accessors cost more than the probe itself
+    this.bySwhidAddress = bySwhid.memoryAddress();
+    this.byIdAddress = byId.memoryAddress();
     this.mask = mask;
   }
 
@@ -70,24 +75,24 @@ public final class NodeIndex implements AutoCloseable {
   private void insert(int row) {
     long id = id(row);
     long slot = mix(id) & mask;
-    for (int other; (other = byId.getInt(slot << 2) - 1) >= 0; slot = (slot + 1) & mask) {
+    for (int other; (other = MemoryUtil.getInt(byIdAddress + (slot << 2)) - 1) >= 0; slot = (slot + 1) & mask) {
       if (id(other) == id) {
         throw new DatabaseLoadException("table nodes, column id: duplicate node id " + Long.toUnsignedString(id));
       }
     }
-    byId.setInt(slot << 2, row + 1);
+    MemoryUtil.putInt(byIdAddress + (slot << 2), row + 1);
     long address = hashAddress + (long) row * Swhid.HASH_LENGTH;
     long a = MemoryUtil.getLong(address);
     long b = MemoryUtil.getLong(address + 8);
     int c = MemoryUtil.getInt(address + 16);
     int type = typeOrdinal(row);
     slot = swhidHash(type, a, b, c) & mask;
-    for (int other; (other = bySwhid.getInt(slot << 2) - 1) >= 0; slot = (slot + 1) & mask) {
+    for (int other; (other = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1) >= 0; slot = (slot + 1) & mask) {
       if (matches(other, type, a, b, c)) {
         throw new DatabaseLoadException("table nodes, column sha1_git: duplicate SWHID " + swhid(row));
       }
     }
-    bySwhid.setInt(slot << 2, row + 1);
+    MemoryUtil.putInt(bySwhidAddress + (slot << 2), row + 1);
   }
 
   /** Number of nodes. */
@@ -103,7 +108,7 @@ public final class NodeIndex implements AutoCloseable {
     int c = (int) INTS.get(hash, 16);
     int type = swhid.type().ordinal();
     for (long slot = swhidHash(type, a, b, c) & mask; ; slot = (slot + 1) & mask) {
-      int row = bySwhid.getInt(slot << 2) - 1;
+      int row = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1;
       if (row < 0 || matches(row, type, a, b, c)) {
         return row;
       }
@@ -113,7 +118,7 @@ public final class NodeIndex implements AutoCloseable {
   /** The row of the node whose id is {@code id}, or -1 if there is none. */
   public int rowOfId(long id) {
     for (long slot = mix(id) & mask; ; slot = (slot + 1) & mask) {
-      int row = byId.getInt(slot << 2) - 1;
+      int row = MemoryUtil.getInt(byIdAddress + (slot << 2)) - 1;
       if (row < 0 || id(row) == id) {
         return row;
       }

@@ -2,6 +2,7 @@ package org.softwareheritage.provenance.server.index;
 
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.util.AutoCloseables;
 import org.softwareheritage.provenance.server.storage.Database;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
@@ -29,6 +30,10 @@ public final class ProvenanceIndex implements AutoCloseable {
   private final ArrowBuf anchorRows;
   private final ArrowBuf anchorDates;
   private final ArrowBuf originRows;
+  // read and written by address: ArrowBuf's checked accessors cost more than the lookups themselves
+  private final long anchorRowsAddress;
+  private final long anchorDatesAddress;
+  private final long originRowsAddress;
 
   private ProvenanceIndex(Database database, NodeIndex nodes, ArrowBuf anchorRows, ArrowBuf anchorDates,
       ArrowBuf originRows) {
@@ -41,6 +46,9 @@ public final class ProvenanceIndex implements AutoCloseable {
     this.anchorRows = anchorRows;
     this.anchorDates = anchorDates;
     this.originRows = originRows;
+    this.anchorRowsAddress = anchorRows.memoryAddress();
+    this.anchorDatesAddress = anchorDates.memoryAddress();
+    this.originRowsAddress = originRows.memoryAddress();
   }
 
   /**
@@ -144,31 +152,35 @@ public final class ProvenanceIndex implements AutoCloseable {
           throw new DatabaseLoadException("table " + table.table().directory() + ", column ori: origin id "
               + Long.toUnsignedString(ori) + " is not in origins");
         }
-        originRows.setInt((long) revrelRow * Integer.BYTES, originRow);
+        MemoryUtil.putInt(originRowsAddress + (long) revrelRow * Integer.BYTES, originRow);
       }
     }
   }
 
   private int nodeRow(LoadedTable table, String column, long id, ObjectType type, ObjectType otherType) {
     int row = nodes.rowOfId(id);
-    String where = "table " + table.table().directory() + ", column " + column + ": node id " + Long.toUnsignedString(id);
     if (row < 0) {
-      throw new DatabaseLoadException(where + " is not in nodes");
+      throw new DatabaseLoadException(where(table, column, id) + " is not in nodes");
     }
     ObjectType actual = nodes.type(row);
     if (actual != type && actual != otherType) {
-      throw new DatabaseLoadException(where + " is a " + actual.tag() + ", expected " + type.tag()
+      throw new DatabaseLoadException(where(table, column, id) + " is a " + actual.tag() + ", expected " + type.tag()
           + (otherType != type ? " or " + otherType.tag() : ""));
     }
     return row;
   }
 
+  /** Names a row for an error message; only built on error, as it costs more than the lookup. */
+  private static String where(LoadedTable table, String column, long id) {
+    return "table " + table.table().directory() + ", column " + column + ": node id " + Long.toUnsignedString(id);
+  }
+
   private void setAnchor(int row, int anchorRow) {
-    anchorRows.setInt((long) row * Integer.BYTES, anchorRow);
+    MemoryUtil.putInt(anchorRowsAddress + (long) row * Integer.BYTES, anchorRow);
   }
 
   private void setDate(int row, long date) {
-    anchorDates.setLong((long) row * Long.BYTES, date);
+    MemoryUtil.putLong(anchorDatesAddress + (long) row * Long.BYTES, date);
   }
 
   public NodeIndex nodes() {
@@ -181,17 +193,17 @@ public final class ProvenanceIndex implements AutoCloseable {
 
   /** The node row of the anchor of the node in {@code row} (itself for a revision or release), or -1. */
   public int anchorRow(int row) {
-    return anchorRows.getInt((long) row * Integer.BYTES);
+    return MemoryUtil.getInt(anchorRowsAddress + (long) row * Integer.BYTES);
   }
 
   /** The author date, in seconds since the epoch, of the anchor of {@code row}, or {@link #NO_DATE}. */
   public long anchorDate(int row) {
-    return anchorDates.getLong((long) row * Long.BYTES);
+    return MemoryUtil.getLong(anchorDatesAddress + (long) row * Long.BYTES);
   }
 
   /** The origins-table row of the smallest origin of the revision or release in {@code row}, or -1. */
   public int originRow(int revrelRow) {
-    return originRows.getInt((long) revrelRow * Integer.BYTES);
+    return MemoryUtil.getInt(originRowsAddress + (long) revrelRow * Integer.BYTES);
   }
 
   /** Rows of {@code contents_in_revisions_without_frontiers}, by content id. */

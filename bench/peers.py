@@ -1,0 +1,250 @@
+"""The peers of bench/run.sh, on the same Parquet files as the server: pyarrow and DuckDB.
+
+Subcommands (each prints one JSON object on stdout):
+  prepare DB QUERIES   write the SWHID lists the Java driver and the peers share
+  load DB              pyarrow reads the columns the server loads: wall time, RSS, raw bytes
+  read-table DB TABLE  pyarrow reads one table's loaded columns from Parquet: rows/s, bytes/s
+  duckdb-point DB QUERIES   warm DuckDB answers WhereIsOne with one SQL query per SWHID
+  duckdb-bulk DB QUERIES    DuckDB joins 100 000 and 1 000 000 SWHIDs (bulk provenance)
+  flight-read PORT TABLE    pyarrow.flight reads the whole table from the server (reference client)
+  flight-bulk PORT QUERIES  pyarrow.flight bulk provenance by DoExchange (reference client)
+"""
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+# The columns the server loads for lookups (README, "The provenance database").
+LOOKUP_COLUMNS = {
+    "nodes": ["id", "type", "sha1_git"],
+    "origins": ["id", "url"],
+    "contents_in_revisions_without_frontiers": ["cnt", "revrel", "revrel_author_date"],
+    "contents_in_frontier_directories": ["cnt", "dir"],
+    "frontier_directories_in_revisions": ["dir", "revrel", "revrel_author_date"],
+    "revisions_in_origins": ["revrel", "ori"],
+}
+BULK_SIZES = [100_000, 1_000_000]
+
+
+def dataset(db, table):
+    return ds.dataset(os.path.join(db, table), format="parquet")
+
+
+def rss_bytes():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def parquet_bytes(db):
+    total = 0
+    for table in LOOKUP_COLUMNS:
+        for root, _, files in os.walk(os.path.join(db, table)):
+            total += sum(os.path.getsize(os.path.join(root, f)) for f in files if f.endswith(".parquet"))
+    return total
+
+
+def prepare(db, queries):
+    os.makedirs(queries, exist_ok=True)
+    rng = np.random.default_rng(42)
+    nodes = dataset(db, "nodes").to_table(columns=["type", "sha1_git"])
+    types = nodes.column("type").to_numpy(zero_copy_only=False).astype(str)
+    hashes = nodes.column("sha1_git")
+
+    def swhids(kind, indexes):
+        return [f"swh:1:{kind}:{hashes[int(i)].as_py().hex()}" for i in indexes]
+
+    contents = np.flatnonzero(types == "cnt")
+    directories = np.flatnonzero(types == "dir")
+    known = rng.choice(contents, size=min(2000, len(contents)), replace=False)
+    bulk = rng.choice(contents, size=min(BULK_SIZES[-1], len(contents)), replace=False)
+    bulk = np.resize(bulk, BULK_SIZES[-1])
+    dirs = rng.choice(directories, size=min(2000, len(directories)), replace=False)
+    unknown = [f"swh:1:cnt:{rng.bytes(20).hex()}" for _ in range(2000)]
+    with open(os.path.join(db, "_synthetic.json")) as sidecar:
+        hot = json.load(sidecar)["hot_contents"]
+    lists = {"known": swhids("cnt", known), "hot": hot, "directories": swhids("dir", dirs),
+             "unknown": unknown, "bulk": swhids("cnt", bulk)}
+    for name, values in lists.items():
+        with open(os.path.join(queries, name + ".txt"), "w") as out:
+            out.write("\n".join(values) + "\n")
+    return {name: len(values) for name, values in lists.items()}
+
+
+def load(db):
+    before = rss_bytes()
+    start = time.perf_counter()
+    tables = {t: dataset(db, t).to_table(columns=cols) for t, cols in LOOKUP_COLUMNS.items()}
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rss_bytes": rss_bytes() - before,
+            "raw_bytes": sum(t.nbytes for t in tables.values()),
+            "largest_table": max(tables, key=lambda t: tables[t].nbytes),
+            "rows": sum(t.num_rows for t in tables.values()), "parquet_bytes": parquet_bytes(db)}
+
+
+def read_table(db, table):
+    dataset(db, table).to_table(columns=LOOKUP_COLUMNS[table])  # warm the page cache
+    start = time.perf_counter()
+    data = dataset(db, table).to_table(columns=LOOKUP_COLUMNS[table])
+    seconds = time.perf_counter() - start
+    return {"table": table, "rows": data.num_rows, "bytes": data.nbytes, "seconds": seconds,
+            "rows_per_s": data.num_rows / seconds, "bytes_per_s": data.nbytes / seconds}
+
+
+def duckdb_connection(db):
+    import duckdb
+    con = duckdb.connect()
+    con.execute("SET enable_object_cache = true")
+    for table in LOOKUP_COLUMNS:
+        path = os.path.join(db, table, "**", "*.parquet")
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+    return con
+
+
+# The provenance of one SWHID (SPEC section 4): earliest anchor (date, then node id) among the
+# direct revisions, the revisions of its frontier directories, or (for a directory) its own
+# revisions; then the smallest origin of that anchor.
+POINT_SQL = """
+WITH q AS (SELECT id FROM nodes WHERE sha1_git = unhex($hash) AND type = $type),
+anchors AS (
+  SELECT revrel, revrel_author_date AS d FROM contents_in_revisions_without_frontiers
+    WHERE cnt = (SELECT id FROM q)
+  UNION ALL
+  SELECT r.revrel, r.revrel_author_date FROM contents_in_frontier_directories c
+    JOIN frontier_directories_in_revisions r ON r.dir = c.dir WHERE c.cnt = (SELECT id FROM q)
+  UNION ALL
+  SELECT revrel, revrel_author_date FROM frontier_directories_in_revisions WHERE dir = (SELECT id FROM q)),
+best AS (SELECT revrel FROM anchors ORDER BY d, revrel LIMIT 1)
+SELECT (SELECT id FROM q) AS node, a.type, a.sha1_git,
+  (SELECT o.url FROM revisions_in_origins ro JOIN origins o ON o.id = ro.ori
+     WHERE ro.revrel = (SELECT revrel FROM best) ORDER BY ro.ori LIMIT 1) AS origin
+FROM (SELECT 1) LEFT JOIN best ON true LEFT JOIN nodes a ON a.id = best.revrel
+"""
+
+
+def duckdb_point(db, queries, max_calls=40, max_seconds=20.0):
+    con = duckdb_connection(db)
+    results = {}
+    for kind in ["known", "hot", "directories", "unknown"]:
+        with open(os.path.join(queries, kind + ".txt")) as f:
+            swhids = f.read().split()
+        params = [{"hash": s[10:], "type": s[6:9]} for s in swhids]
+        for p in params[:3]:  # warm-up
+            con.execute(POINT_SQL, p).fetchall()
+        nanos = []
+        deadline = time.perf_counter() + max_seconds
+        for i in range(max_calls):
+            if time.perf_counter() > deadline and len(nanos) >= 5:
+                break
+            start = time.perf_counter_ns()
+            con.execute(POINT_SQL, params[i % len(params)]).fetchall()
+            nanos.append(time.perf_counter_ns() - start)
+        nanos.sort()
+        pick = lambda q: nanos[max(0, min(len(nanos) - 1, int(np.ceil(q * len(nanos))) - 1))] / 1e3
+        results[kind] = {"calls": len(nanos), "p50": pick(0.5), "p99": pick(0.99), "max": nanos[-1] / 1e3}
+    results["calls_per_s_1_client"] = 1e6 / results["known"]["p50"]
+    return results
+
+
+BULK_SQL = """
+WITH req AS (SELECT pos, unhex(substr(swhid, 11)) AS h, substr(swhid, 7, 3) AS t FROM request),
+q AS (SELECT req.pos, n.id FROM req LEFT JOIN nodes n ON n.sha1_git = req.h AND n.type = req.t),
+anchors AS (
+  SELECT q.pos, c.revrel, c.revrel_author_date AS d FROM q
+    JOIN contents_in_revisions_without_frontiers c ON c.cnt = q.id
+  UNION ALL
+  SELECT q.pos, r.revrel, r.revrel_author_date FROM q
+    JOIN contents_in_frontier_directories c ON c.cnt = q.id
+    JOIN frontier_directories_in_revisions r ON r.dir = c.dir
+  UNION ALL
+  SELECT q.pos, r.revrel, r.revrel_author_date FROM q JOIN frontier_directories_in_revisions r ON r.dir = q.id),
+best AS (SELECT pos, arg_min(revrel, (d, revrel)) AS revrel, min(d) AS d FROM anchors GROUP BY pos),
+best_origin AS (SELECT b.pos, min(ro.ori) AS ori FROM best b JOIN revisions_in_origins ro ON ro.revrel = b.revrel
+  GROUP BY b.pos)
+SELECT q.pos, a.type, a.sha1_git, best.d, o.url FROM q
+  LEFT JOIN best USING (pos) LEFT JOIN nodes a ON a.id = best.revrel
+  LEFT JOIN best_origin USING (pos) LEFT JOIN origins o ON o.id = best_origin.ori
+ORDER BY q.pos
+"""
+
+
+def duckdb_bulk(db, queries):
+    con = duckdb_connection(db)
+    with open(os.path.join(queries, "bulk.txt")) as f:
+        swhids = f.read().split()
+    results = {}
+    for size in BULK_SIZES:
+        request = pa.table({"pos": pa.array(range(size), pa.int64()), "swhid": swhids[:size]})
+        con.register("request", request)
+        start = time.perf_counter()
+        rows = con.execute(BULK_SQL).to_arrow_table().num_rows
+        seconds = time.perf_counter() - start
+        con.unregister("request")
+        if rows != size:
+            raise RuntimeError(f"DuckDB returned {rows} rows for {size} SWHIDs")
+        results[str(size)] = size / seconds
+    return results
+
+
+def flight_read(port, table):
+    import pyarrow.flight as flight
+    client = flight.connect(f"grpc://127.0.0.1:{port}")
+    info = client.get_flight_info(flight.FlightDescriptor.for_path(table))
+    start = time.perf_counter()
+    rows = nbytes = 0
+    for endpoint in info.endpoints:
+        data = client.do_get(endpoint.ticket).read_all()
+        rows += data.num_rows
+        nbytes += data.nbytes
+    seconds = time.perf_counter() - start
+    return {"table": table, "rows": rows, "bytes": nbytes, "seconds": seconds,
+            "rows_per_s": rows / seconds, "bytes_per_s": nbytes / seconds}
+
+
+def flight_bulk(port, queries):
+    """Bulk provenance by DoExchange with pyarrow.flight, the reference client."""
+    import threading
+    import pyarrow.flight as flight
+    with open(os.path.join(queries, "bulk.txt")) as f:
+        swhids = f.read().split()
+    client = flight.connect(f"grpc://127.0.0.1:{port}")
+    results = {}
+    for size in BULK_SIZES:
+        request = pa.table({"swhid": swhids[:size]})
+        start = time.perf_counter()
+        writer, reader = client.do_exchange(
+            flight.FlightDescriptor.for_command(json.dumps({"exchange": "provenance"})))
+        writer.begin(request.schema)
+
+        def send():
+            writer.write_table(request, max_chunksize=65_536)
+            writer.done_writing()
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        rows = reader.read_all().num_rows
+        sender.join()
+        writer.close()
+        if rows != size:
+            raise RuntimeError(f"bulk provenance returned {rows} rows for {size} SWHIDs")
+        results[str(size)] = size / (time.perf_counter() - start)
+    return results
+
+
+def main(argv):
+    commands = {"prepare": prepare, "load": load, "read-table": read_table, "duckdb-point": duckdb_point,
+                "duckdb-bulk": duckdb_bulk, "flight-read": flight_read,
+                "flight-bulk": flight_bulk}
+    if len(argv) < 2 or argv[1] not in commands:
+        sys.exit("usage: peers.py {" + ",".join(commands) + "} ARGS...")
+    print(json.dumps(commands[argv[1]](*argv[2:])))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
