@@ -42,7 +42,7 @@ fi
 newest_source=$(find pom.xml */pom.xml provenance-proto/src flight-server/src bench/src -type f -newer "$BENCH_JAR" 2>/dev/null | head -1 || true)
 if [ ! -f "$SERVER_JAR" ] || [ ! -f "$BENCH_JAR" ] || [ -n "$newest_source" ]; then
   log "building the server and the benchmark jars"
-  mvn -B -q -ntp -Pbench -DskipTests install -pl bench -am
+  mvn -B -q -ntp -Pbench -DskipTests package -pl bench -am
 fi
 
 if [ ! -f "$DB/_synthetic.json" ]; then
