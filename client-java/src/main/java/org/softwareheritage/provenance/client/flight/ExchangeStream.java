@@ -16,10 +16,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * Bulk provenance over DoExchange: a writer thread sends the SWHIDs as batches of a {@code swhid}
- * column, only when the transport is ready for more, while the caller reads the provenance
- * batches. As the server answers only as fast as the caller reads, memory stays bounded whatever
- * the number of SWHIDs.
+ * One DoExchange call of bulk provenance: a writer thread sends up to {@code maxSwhids} SWHIDs,
+ * the next ones of the input, as batches of a {@code swhid} column, only when the transport is
+ * ready for more, while the caller reads the provenance batches. As the server answers only as
+ * fast as the caller reads, memory stays bounded whatever the number of SWHIDs.
  */
 final class ExchangeStream implements BatchStream {
   private static final Schema INPUT = new Schema(List.of(Field.notNullable("swhid", ArrowType.Utf8.INSTANCE)));
@@ -31,28 +31,31 @@ final class ExchangeStream implements BatchStream {
   private volatile RuntimeException writeFailure;
 
   ExchangeStream(FlightClient client, BufferAllocator allocator, Iterator<Swhid> swhids, boolean allAnchors,
-      int batchRows) {
+      int batchRows, int maxSwhids) {
     String command = "{\"exchange\":\"provenance\",\"all_anchors\":" + allAnchors + "}";
     this.exchange = client.doExchange(FlightDescriptor.command(command.getBytes(StandardCharsets.UTF_8)));
     this.reader = exchange.getReader();
-    this.writer = new Thread(() -> send(allocator, swhids, batchRows), "provenance-exchange-writer");
+    this.writer = new Thread(() -> send(allocator, swhids, batchRows, maxSwhids), "provenance-exchange-writer");
     writer.setDaemon(true);
     writer.start();
   }
 
-  private void send(BufferAllocator allocator, Iterator<Swhid> swhids, int batchRows) {
+  private void send(BufferAllocator allocator, Iterator<Swhid> swhids, int batchRows, int maxSwhids) {
     FlightClient.ClientStreamListener out = exchange.getWriter();
     try (BufferAllocator memory = allocator.newChildAllocator("exchange-writer", 0, Long.MAX_VALUE);
         VectorSchemaRoot batch = VectorSchemaRoot.create(INPUT, memory)) {
       VarCharVector column = (VarCharVector) batch.getVector(0);
       out.start(batch);
-      while (!closed && swhids.hasNext()) {
+      int sent = 0;
+      while (!closed && sent < maxSwhids && swhids.hasNext()) {
         batch.allocateNew();
+        int room = Math.min(batchRows, maxSwhids - sent);
         int rows = 0;
-        while (rows < batchRows && swhids.hasNext()) {
+        while (rows < room && swhids.hasNext()) {
           column.setSafe(rows++, swhids.next().toString().getBytes(StandardCharsets.US_ASCII));
         }
         batch.setRowCount(rows);
+        sent += rows;
         if (!awaitReady(out)) {
           return;
         }
@@ -106,9 +109,15 @@ final class ExchangeStream implements BatchStream {
     return reader.getDictionaryProvider();
   }
 
-  /** Stops sending, cancels the call if it is unfinished and waits for the writer thread. */
+  /**
+   * Stops sending, cancels the call if it is unfinished and waits for the writer thread, so that
+   * the input is no longer read once this returns. Closing again does nothing.
+   */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
     try {
       writer.join();

@@ -45,13 +45,15 @@ public final class ProvenanceFlightClient implements AutoCloseable {
   private final BufferAllocator allocator;
   private final boolean ownsAllocator;
   private final int exchangeBatchRows;
+  private final int maxSwhidsPerExchange;
 
   private ProvenanceFlightClient(FlightClient client, BufferAllocator allocator, boolean ownsAllocator,
-      int exchangeBatchRows) {
+      int exchangeBatchRows, int maxSwhidsPerExchange) {
     this.client = client;
     this.allocator = allocator;
     this.ownsAllocator = ownsAllocator;
     this.exchangeBatchRows = exchangeBatchRows;
+    this.maxSwhidsPerExchange = maxSwhidsPerExchange;
   }
 
   /** A builder for a plaintext client of {@value ClientBuilder#DEFAULT_TARGET}. */
@@ -102,7 +104,9 @@ public final class ProvenanceFlightClient implements AutoCloseable {
   /**
    * Provenance of a short list of SWHIDs in one DoGet: batches {@code swhid, anchor,
    * anchor_date, origin}, one row per SWHID in order, or with {@code allAnchors} one row per
-   * anchor (earliest first). Unknown SWHIDs have null anchor, date and origin.
+   * anchor (earliest first). Unknown SWHIDs have null anchor, date and origin. The list goes in
+   * one request, which the server refuses ({@code INVALID_ARGUMENT}) beyond its per-request SWHID
+   * limit; {@link #exchangeProvenance(Iterator, boolean)} takes any number.
    */
   public BatchStream provenance(Collection<Swhid> swhids, boolean allAnchors) {
     ObjectNode ticket = JSON.createObjectNode();
@@ -116,11 +120,15 @@ public final class ProvenanceFlightClient implements AutoCloseable {
   /**
    * Provenance of any number of SWHIDs over DoExchange, with the same batches as
    * {@link #provenance(Collection, boolean)}: {@code swhids} is read lazily, as the server asks
-   * for more, so millions of SWHIDs stream through bounded memory. Close the stream when done.
+   * for more, so millions of SWHIDs stream through bounded memory. They are sent in consecutive
+   * exchanges of at most {@link Builder#maxSwhidsPerExchange(int)} SWHIDs, to stay within the
+   * server's per-request limit; the stream moves from one to the next by itself. Close the stream
+   * when done, which cancels the current exchange if it is unfinished.
    */
   public BatchStream exchangeProvenance(Iterator<Swhid> swhids, boolean allAnchors) {
-    return new ExchangeStream(client, allocator, Objects.requireNonNull(swhids, "swhids"), allAnchors,
-        exchangeBatchRows);
+    Objects.requireNonNull(swhids, "swhids");
+    return new ExchangeSequence(swhids,
+        () -> new ExchangeStream(client, allocator, swhids, allAnchors, exchangeBatchRows, maxSwhidsPerExchange));
   }
 
   /** Closes the connection, and the allocator if the client made it. */
@@ -139,9 +147,12 @@ public final class ProvenanceFlightClient implements AutoCloseable {
   public static final class Builder extends ClientBuilder<Builder> {
     /** Default number of SWHIDs per batch sent over DoExchange. */
     public static final int DEFAULT_EXCHANGE_BATCH_ROWS = 65_536;
+    /** Default most SWHIDs per DoExchange call: the server's default per-request limit. */
+    public static final int DEFAULT_MAX_SWHIDS_PER_EXCHANGE = 1_000_000;
 
     private BufferAllocator allocator;
     private int exchangeBatchRows = DEFAULT_EXCHANGE_BATCH_ROWS;
+    private int maxSwhidsPerExchange = DEFAULT_MAX_SWHIDS_PER_EXCHANGE;
 
     private Builder() {}
 
@@ -165,13 +176,26 @@ public final class ProvenanceFlightClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Most SWHIDs one DoExchange call of
+     * {@link ProvenanceFlightClient#exchangeProvenance(Iterator, boolean)} sends before the next
+     * call takes over; at most the server's {@code --max-swhids-per-request}. Default 1,000,000.
+     */
+    public Builder maxSwhidsPerExchange(int swhids) {
+      if (swhids < 1) {
+        throw new IllegalArgumentException("maxSwhidsPerExchange must be positive, got " + swhids);
+      }
+      this.maxSwhidsPerExchange = swhids;
+      return this;
+    }
+
     /** A client with these settings. */
     public ProvenanceFlightClient build() {
       boolean owns = allocator == null;
       BufferAllocator memory = owns ? new RootAllocator() : allocator;
       try {
         FlightClient client = FlightGrpcUtils.createFlightClient(memory, channelBuilder().build());
-        return new ProvenanceFlightClient(client, memory, owns, exchangeBatchRows);
+        return new ProvenanceFlightClient(client, memory, owns, exchangeBatchRows, maxSwhidsPerExchange);
       } catch (RuntimeException e) {
         if (owns) {
           memory.close();

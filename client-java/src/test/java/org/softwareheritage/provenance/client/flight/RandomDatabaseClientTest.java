@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.softwareheritage.provenance.client.flight.ProvenanceRows.results;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -283,19 +284,5 @@ class RandomDatabaseClientTest {
     try (BatchStream batches = flight.provenance(three, false)) {
       assertEquals(three, results(batches).stream().map(ProvenanceResult::swhid).toList(), "the client still works");
     }
-  }
-
-  private static List<ProvenanceResult> results(BatchStream batches) {
-    List<ProvenanceResult> results = new ArrayList<>();
-    while (batches.next()) {
-      VectorSchemaRoot root = batches.root();
-      for (int i = 0; i < root.getRowCount(); i++) {
-        Object anchor = root.getVector("anchor").getObject(i);
-        Object origin = root.getVector("origin").getObject(i);
-        results.add(new ProvenanceResult(Swhid.parse(root.getVector("swhid").getObject(i).toString()),
-            anchor == null ? null : Swhid.parse(anchor.toString()), origin == null ? null : origin.toString()));
-      }
-    }
-    return results;
   }
 }
