@@ -17,7 +17,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.server.flight.FlightOptions;
+import org.softwareheritage.provenance.server.testing.ExampleDirectory;
 import org.softwareheritage.provenance.server.testing.RunningServer;
+import org.softwareheritage.provenance.server.testing.SelfSignedCertificate;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /** Retries while the server restarts, and TLS with a self-signed certificate. */
@@ -30,7 +32,7 @@ class ConnectionTest {
 
   @BeforeAll
   static void writeDatabase() throws Exception {
-    database = GoldenServer.writeDatabase(directory.resolve("db"));
+    database = ExampleDirectory.write(directory.resolve("db"));
   }
 
   @Test

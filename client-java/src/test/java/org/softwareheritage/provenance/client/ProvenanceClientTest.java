@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 import org.softwareheritage.provenance.server.flight.FlightOptions;
+import org.softwareheritage.provenance.server.testing.ExampleDirectory;
 import org.softwareheritage.provenance.server.testing.RunningServer;
 import org.softwareheritage.provenance.swhid.Swhid;
 
@@ -40,7 +41,7 @@ class ProvenanceClientTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = RunningServer.start(GoldenServer.writeDatabase(directory), FlightOptions.DEFAULT, b -> b.intercept(CALLS));
+    server = RunningServer.start(ExampleDirectory.write(directory), FlightOptions.DEFAULT, b -> b.intercept(CALLS));
   }
 
   @AfterAll

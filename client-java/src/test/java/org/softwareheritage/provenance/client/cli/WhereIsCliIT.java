@@ -23,8 +23,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.client.CallRecorder;
-import org.softwareheritage.provenance.client.GoldenServer;
 import org.softwareheritage.provenance.server.flight.FlightOptions;
+import org.softwareheritage.provenance.server.testing.ExampleDirectory;
 import org.softwareheritage.provenance.server.testing.RunningServer;
 
 /** The shaded {@code provenance-client.jar} run as a process against a real server on the golden database. */
@@ -43,7 +43,7 @@ class WhereIsCliIT {
 
   @BeforeAll
   static void start() throws Exception {
-    server = RunningServer.start(GoldenServer.writeDatabase(directory.resolve("db")), FlightOptions.DEFAULT,
+    server = RunningServer.start(ExampleDirectory.write(directory.resolve("db")), FlightOptions.DEFAULT,
         builder -> builder.intercept(CALLS));
   }
 
