@@ -1,5 +1,6 @@
 package org.softwareheritage.provenance.swhid;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 
@@ -12,9 +13,12 @@ public final class Swhid {
   /** Length in bytes of a sha1_git. */
   public static final int HASH_LENGTH = 20;
 
+  /** Length in characters of a core SWHID. */
+  public static final int TEXT_LENGTH = 50;
+
   private static final String PREFIX = "swh:1:";
-  private static final int LENGTH = PREFIX.length() + 4 + 2 * HASH_LENGTH;
   private static final HexFormat HEX = HexFormat.of();
+  private static final byte[] HEX_VALUES = hexValues();
 
   private final ObjectType type;
   private final byte[] hash;
@@ -44,34 +48,66 @@ public final class Swhid {
     if (value == null) {
       throw new InvalidSwhidException(null, "no SWHID given");
     }
-    if (value.length() != LENGTH || !value.startsWith(PREFIX) || value.charAt(PREFIX.length() + 3) != ':') {
-      throw new InvalidSwhidException(value, "expected swh:1:<type>:<40 lowercase hex digits>");
-    }
-    ObjectType type = ObjectType.fromTag(value.subSequence(PREFIX.length(), PREFIX.length() + 3));
-    if (type == null) {
-      throw new InvalidSwhidException(value, "unknown object type, expected one of cnt, dir, rev, rel, snp, ori");
-    }
     byte[] hash = new byte[HASH_LENGTH];
-    int start = PREFIX.length() + 4;
-    for (int i = 0; i < HASH_LENGTH; i++) {
-      int high = lowerHexDigit(value.charAt(start + 2 * i));
-      int low = lowerHexDigit(value.charAt(start + 2 * i + 1));
-      if (high < 0 || low < 0) {
-        throw new InvalidSwhidException(value, "the hash must be 40 lowercase hexadecimal digits");
-      }
-      hash[i] = (byte) (high << 4 | low);
+    // a character outside Latin-1 becomes '?', which no SWHID contains: rejected like the character
+    byte[] text = value.getBytes(StandardCharsets.ISO_8859_1);
+    ObjectType type = parseAscii(text, 0, text.length, hash, 0);
+    if (type == null) {
+      throw new InvalidSwhidException(value, problem(value));
     }
     return new Swhid(type, hash);
   }
 
-  private static int lowerHexDigit(char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
+  /**
+   * Parses the core SWHID in ASCII bytes {@code text[from, from + length)} without creating
+   * objects, for bulk paths: writes its sha1_git to {@code hash[hashFrom, hashFrom + 20)} and
+   * returns its type, or returns {@code null} if those bytes are not exactly a core SWHID (the
+   * same inputs as {@link #parse} rejects; {@link #parse} says why).
+   */
+  public static ObjectType parseAscii(byte[] text, int from, int length, byte[] hash, int hashFrom) {
+    if (length != TEXT_LENGTH || text[from + PREFIX.length() + 3] != ':') {
+      return null;
     }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
+    for (int i = 0; i < PREFIX.length(); i++) {
+      if (text[from + i] != PREFIX.charAt(i)) {
+        return null;
+      }
     }
-    return -1;
+    ObjectType type = ObjectType.fromTag(text, from + PREFIX.length());
+    if (type == null) {
+      return null;
+    }
+    int start = from + PREFIX.length() + 4;
+    for (int i = 0; i < HASH_LENGTH; i++) {
+      int high = HEX_VALUES[text[start + 2 * i] & 0xff];
+      int low = HEX_VALUES[text[start + 2 * i + 1] & 0xff];
+      if ((high | low) < 0) {
+        return null;
+      }
+      hash[hashFrom + i] = (byte) (high << 4 | low);
+    }
+    return type;
+  }
+
+  /** What is wrong with {@code value}, which is not a core SWHID. */
+  private static String problem(String value) {
+    if (value.length() != TEXT_LENGTH || !value.startsWith(PREFIX) || value.charAt(PREFIX.length() + 3) != ':') {
+      return "expected swh:1:<type>:<40 lowercase hex digits>";
+    }
+    if (ObjectType.fromTag(value.subSequence(PREFIX.length(), PREFIX.length() + 3)) == null) {
+      return "unknown object type, expected one of cnt, dir, rev, rel, snp, ori";
+    }
+    return "the hash must be 40 lowercase hexadecimal digits";
+  }
+
+  /** The value of each lowercase hex digit by its byte, -1 for every other byte. */
+  private static byte[] hexValues() {
+    byte[] values = new byte[256];
+    Arrays.fill(values, (byte) -1);
+    for (int i = 0; i < 16; i++) {
+      values["0123456789abcdef".charAt(i)] = (byte) i;
+    }
+    return values;
   }
 
   public ObjectType type() {
