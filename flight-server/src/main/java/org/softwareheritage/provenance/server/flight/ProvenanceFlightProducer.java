@@ -1,5 +1,6 @@
 package org.softwareheritage.provenance.server.flight;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -22,9 +23,11 @@ import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ElementAddressableVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.LargeVarCharVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.index.KeyRangeIndex;
@@ -40,7 +43,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Arrow Flight over the loaded tables and indices: discovery of every table, streams of tables
  * and slices (projection, key filters, row ranges), and bulk provenance by DoGet or DoExchange.
- * Read-only: DoPut and actions are refused. Each call gets its own child allocator.
+ * Read-only: DoPut and actions are refused. Each DoGet gets its own child allocator for what it reads.
  */
 public final class ProvenanceFlightProducer implements FlightProducer {
   private static final Logger LOG = LoggerFactory.getLogger(ProvenanceFlightProducer.class);
@@ -128,18 +131,21 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         List<String> columns = columns(table);
         TableStreamer.stream(loaded, columns, ranges(loaded, table), options.batchRows(), listener);
       } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
-        options.checkSwhidCount(provenance.swhids().size());
-        List<Swhid> swhids = new ArrayList<>(provenance.swhids().size());
-        for (int i = 0; i < provenance.swhids().size(); i++) {
-          swhids.add(parseSwhid(provenance.swhids().get(i), i));
-        }
-        try (ProvenanceStreamer out = new ProvenanceStreamer(queries, provenance.allAnchors(), options.batchRows(), listener, call)) {
-          for (Swhid swhid : swhids) {
-            if (!out.add(swhid)) {
-              return;
-            }
+        List<String> swhids = provenance.swhids();
+        options.checkSwhidCount(swhids.size());
+        RequestSwhids parsed = new RequestSwhids();
+        try (VarCharVector column = new VarCharVector("swhid", call)) {
+          column.allocateNew((long) swhids.size() * Swhid.TEXT_LENGTH, swhids.size());
+          for (int i = 0; i < swhids.size(); i++) {
+            column.setSafe(i, swhids.get(i).getBytes(StandardCharsets.UTF_8));
           }
-          out.complete();
+          column.setValueCount(swhids.size());
+          parsed.parse(column, swhids.size(), 0);
+        }
+        try (ProvenanceStreamer out = streamer(provenance.allAnchors(), listener)) {
+          if (out.write(parsed)) {
+            out.complete();
+          }
         }
       } else {
         throw new IllegalArgumentException("an exchange command is not a DoGet ticket: use DoExchange");
@@ -151,35 +157,26 @@ public final class ProvenanceFlightProducer implements FlightProducer {
 
   @Override
   public void doExchange(CallContext context, FlightStream reader, ServerStreamListener writer) {
-    try (BufferAllocator call = allocator.newChildAllocator("do-exchange", 0, Long.MAX_VALUE)) {
+    try {
       FlightRequest request = request(reader.getDescriptor());
       if (!(request instanceof FlightRequest.ExchangeRequest exchange)) {
         throw new IllegalArgumentException("DoExchange takes the command {\"exchange\": \"provenance\"}");
       }
-      try (ProvenanceStreamer out = new ProvenanceStreamer(queries, exchange.allAnchors(), options.batchRows(), writer, call)) {
+      try (ProvenanceStreamer out = streamer(exchange.allAnchors(), writer)) {
+        RequestSwhids swhids = new RequestSwhids();
         long offset = 0;
         while (reader.next()) {
           VectorSchemaRoot batch = reader.getRoot();
           FieldVector column = batch.getVector("swhid");
-          if (column == null || !(column.getField().getType() instanceof ArrowType.Utf8
-              || column.getField().getType() instanceof ArrowType.LargeUtf8)) {
+          if (!(column instanceof VarCharVector || column instanceof LargeVarCharVector)) {
             throw new IllegalArgumentException("DoExchange batches need a string column \"swhid\", got " + batch.getSchema());
           }
           options.checkSwhidCount(offset + batch.getRowCount());
-          List<Swhid> swhids = new ArrayList<>(batch.getRowCount());
-          for (int i = 0; i < batch.getRowCount(); i++) {
-            Object value = column.getObject(i);
-            swhids.add(parseSwhid(value == null ? null : value.toString(), offset + i));
-          }
-          offset += batch.getRowCount();
-          for (Swhid swhid : swhids) {
-            if (!out.add(swhid)) {
-              return;
-            }
-          }
-          if (!out.flush()) {
+          swhids.parse((ElementAddressableVector) column, batch.getRowCount(), offset);
+          if (!out.write(swhids)) {
             return;
           }
+          offset += batch.getRowCount();
         }
         out.complete();
       }
@@ -295,12 +292,12 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     return row < 0 ? RowRange.EMPTY : new RowRange(row, row + 1);
   }
 
-  private static Swhid parseSwhid(String value, long index) {
-    try {
-      return Swhid.parse(value);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("swhid[" + index + "]: " + e.getMessage(), e);
-    }
+  /**
+   * A writer of bulk provenance answers. Their batches are allocated from the Flight allocator,
+   * not the call's: gRPC may still hold the last ones when the call ends.
+   */
+  private ProvenanceStreamer streamer(boolean allAnchors, ServerStreamListener listener) {
+    return new ProvenanceStreamer(queries, data.index(), allAnchors, options.batchRows(), listener, allocator);
   }
 
   private static FlightRuntimeException status(RuntimeException e, String method) {

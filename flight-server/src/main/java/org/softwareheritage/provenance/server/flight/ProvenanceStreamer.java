@@ -1,9 +1,9 @@
 package org.softwareheritage.provenance.server.flight;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.TimeStampSecTZVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -11,15 +11,22 @@ import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.softwareheritage.provenance.server.query.Provenance;
+import org.softwareheritage.provenance.server.index.NodeIndex;
+import org.softwareheritage.provenance.server.index.OriginIndex;
+import org.softwareheritage.provenance.server.index.ProvenanceIndex;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
-import org.softwareheritage.provenance.server.query.ResultFields;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * Writes the provenance of SWHIDs as record batches {@code swhid, anchor, anchor_date, origin},
  * in request order: one row per SWHID (earliest anchor; unknown SWHIDs and objects without
  * provenance have null anchor, date and origin), or in all-anchors mode one row per anchor.
+ *
+ * <p>Bulk provenance works on bytes from end to end: SWHIDs are parsed from the request column's
+ * bytes, looked up a batch at a time (so that cache misses overlap, see
+ * {@link ProvenanceQueries#whereAre}), and the answer columns are written straight into the
+ * batch's buffers (hex digits from the nodes' hashes, URL bytes copied from the loaded origins),
+ * which are then handed to gRPC without a copy. No object is created per SWHID.
  */
 final class ProvenanceStreamer implements AutoCloseable {
   /** Schema of bulk provenance results. */
@@ -29,71 +36,118 @@ final class ProvenanceStreamer implements AutoCloseable {
       Field.nullable("anchor_date", new ArrowType.Timestamp(TimeUnit.SECOND, "UTC")),
       Field.nullable("origin", ArrowType.Utf8.INSTANCE)));
 
+  private static final int TEXT = Swhid.TEXT_LENGTH;
+
   private final ProvenanceQueries queries;
+  private final NodeIndex nodes;
+  private final OriginIndex origins;
   private final boolean allAnchors;
   private final int batchRows;
   private final ServerStreamListener listener;
   private final ReadyWaiter waiter;
   private final VectorSchemaRoot out;
-  private final VarCharVector swhids;
-  private final VarCharVector anchors;
-  private final TimeStampSecTZVector dates;
-  private final VarCharVector origins;
+  private final VarCharVector swhidColumn;
+  private final VarCharVector anchorColumn;
+  private final TimeStampSecTZVector dateColumn;
+  private final VarCharVector originColumn;
+  /** The SWHIDs being answered. */
+  private RequestSwhids request;
+  /** Answers of the SWHIDs of a lookup step (one output batch in earliest-anchor mode). */
+  private final int[] nodeRows;
+  private final int[] lookedUpAnchors;
+  private final long[] lookedUpDates;
+  private final int[] lookedUpOrigins;
+  /** The rows of the pending output batch: which request SWHID, its anchor, date and origin. */
+  private final int[] sources;
+  private final int[] anchorRows;
+  private final long[] anchorDates;
+  private final int[] originRows;
   private int rows;
   private boolean cancelled;
 
-  ProvenanceStreamer(ProvenanceQueries queries, boolean allAnchors, int batchRows, ServerStreamListener listener,
-      BufferAllocator allocator) {
+  /**
+   * @param allocator allocates the output batches; they are handed to gRPC, which may still hold
+   *     them when the call ends, so it must outlive the call
+   */
+  ProvenanceStreamer(ProvenanceQueries queries, ProvenanceIndex index, boolean allAnchors, int batchRows,
+      ServerStreamListener listener, BufferAllocator allocator) {
     this.queries = queries;
+    this.nodes = index.nodes();
+    this.origins = index.origins();
     this.allAnchors = allAnchors;
     this.batchRows = batchRows;
     this.listener = listener;
+    this.nodeRows = new int[batchRows];
+    this.lookedUpAnchors = new int[batchRows];
+    this.lookedUpDates = new long[batchRows];
+    this.lookedUpOrigins = new int[batchRows];
+    this.sources = new int[batchRows];
+    this.anchorRows = new int[batchRows];
+    this.anchorDates = new long[batchRows];
+    this.originRows = new int[batchRows];
     this.waiter = new ReadyWaiter(listener);
     this.out = VectorSchemaRoot.create(SCHEMA, allocator);
-    this.swhids = (VarCharVector) out.getVector("swhid");
-    this.anchors = (VarCharVector) out.getVector("anchor");
-    this.dates = (TimeStampSecTZVector) out.getVector("anchor_date");
-    this.origins = (VarCharVector) out.getVector("origin");
+    this.swhidColumn = (VarCharVector) out.getVector("swhid");
+    this.anchorColumn = (VarCharVector) out.getVector("anchor");
+    this.dateColumn = (TimeStampSecTZVector) out.getVector("anchor_date");
+    this.originColumn = (VarCharVector) out.getVector("origin");
+    listener.setUseZeroCopy(true);
     listener.start(out);
   }
 
-  /** Appends the provenance of {@code swhid}; false once the call is cancelled. */
-  boolean add(Swhid swhid) {
-    if (allAnchors) {
-      List<Provenance> all = queries.allAnchors(swhid);
-      if (all == null || all.isEmpty()) {
-        return append(swhid, null);
-      }
-      for (Provenance provenance : all) {
-        if (!append(swhid, provenance)) {
+  /**
+   * Sends the provenance of {@code swhids}, in batches of at most the batch size.
+   *
+   * @return false if the call was cancelled
+   */
+  boolean write(RequestSwhids swhids) {
+    request = swhids;
+    for (int from = 0; from < swhids.count; from += batchRows) {
+      int n = Math.min(batchRows, swhids.count - from);
+      queries.whereAre(swhids.types, swhids.hashes, from, n, nodeRows, lookedUpAnchors, lookedUpDates,
+          lookedUpOrigins);
+      for (int i = 0; i < n; i++) {
+        if (allAnchors ? !appendAll(from + i, nodeRows[i])
+            : !append(from + i, lookedUpAnchors[i], lookedUpDates[i], lookedUpOrigins[i])) {
           return false;
         }
       }
-      return true;
     }
-    return append(swhid, queries.whereIs(swhid, ResultFields.ALL));
+    return flush();
   }
 
-  private boolean append(Swhid swhid, Provenance provenance) {
+  /** Ends the stream: everything was sent by {@link #write}. */
+  void complete() {
+    listener.completed();
+  }
+
+  private boolean appendAll(int source, int nodeRow) {
+    List<ProvenanceQueries.Anchor> anchors = nodeRow < 0 ? List.of() : queries.allAnchors(nodeRow);
+    if (anchors.isEmpty()) {
+      return append(source, -1, ProvenanceIndex.NO_DATE, -1);
+    }
+    for (ProvenanceQueries.Anchor anchor : anchors) {
+      if (!append(source, anchor.row(), anchor.date(), anchor.originRow())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean append(int source, int anchorRow, long anchorDate, int originRow) {
     if (cancelled) {
       return false;
     }
-    swhids.setSafe(rows, swhid.toString().getBytes(StandardCharsets.US_ASCII));
-    if (provenance != null && provenance.anchor() != null) {
-      anchors.setSafe(rows, provenance.anchor().toString().getBytes(StandardCharsets.US_ASCII));
-      if (provenance.hasAnchorDate()) {
-        dates.setSafe(rows, provenance.anchorDate());
-      }
-      if (provenance.origin() != null) {
-        origins.setSafe(rows, provenance.origin().getBytes(StandardCharsets.UTF_8));
-      }
-    }
+    sources[rows] = source;
+    anchorRows[rows] = anchorRow;
+    anchorDates[rows] = anchorDate;
+    originRows[rows] = originRow;
     rows++;
     return rows < batchRows || flush();
   }
 
   /** Sends the pending rows, if any, once the client is ready; false if the call was cancelled. */
-  boolean flush() {
+  private boolean flush() {
     if (rows == 0) {
       return !cancelled;
     }
@@ -101,18 +155,73 @@ final class ProvenanceStreamer implements AutoCloseable {
       cancelled = true;
       return false;
     }
-    out.setRowCount(rows);
+    fillBatch();
     listener.putNext();
-    out.allocateNew();
     rows = 0;
     return true;
   }
 
-  /** Sends what is pending and ends the stream. */
-  void complete() {
-    if (flush()) {
-      listener.completed();
+  /** Writes the pending rows into new buffers of the output root (gRPC may still hold the previous ones). */
+  private void fillBatch() {
+    int anchors = 0;
+    long urlBytes = 0;
+    for (int row = 0; row < rows; row++) {
+      if (anchorRows[row] >= 0) {
+        anchors++;
+        if (originRows[row] >= 0) {
+          urlBytes += origins.urlLength(originRows[row]);
+        }
+      }
     }
+    swhidColumn.allocateNew((long) rows * TEXT, rows);
+    anchorColumn.allocateNew(Math.max(1L, (long) anchors * TEXT), rows);
+    dateColumn.allocateNew(rows);
+    originColumn.allocateNew(Math.max(1L, urlBytes), rows);
+    long swhidValidity = swhidColumn.getValidityBufferAddress();
+    long swhidOffsets = swhidColumn.getOffsetBufferAddress();
+    long swhidData = swhidColumn.getDataBufferAddress();
+    long anchorValidity = anchorColumn.getValidityBufferAddress();
+    long anchorOffsets = anchorColumn.getOffsetBufferAddress();
+    long anchorData = anchorColumn.getDataBufferAddress();
+    long dateValidity = dateColumn.getValidityBufferAddress();
+    long dateData = dateColumn.getDataBufferAddress();
+    long originValidity = originColumn.getValidityBufferAddress();
+    long originOffsets = originColumn.getOffsetBufferAddress();
+    long originData = originColumn.getDataBufferAddress();
+    int anchorEnd = 0;
+    int originEnd = 0;
+    for (int row = 0; row < rows; row++) {
+      MemoryUtil.copyToMemory(request.texts, (long) sources[row] * TEXT, swhidData + (long) row * TEXT, TEXT);
+      setBit(swhidValidity, row);
+      MemoryUtil.putInt(swhidOffsets + (row + 1L) * Integer.BYTES, (row + 1) * TEXT);
+      int anchor = anchorRows[row];
+      if (anchor >= 0) {
+        nodes.writeSwhid(anchor, anchorData + anchorEnd);
+        anchorEnd += TEXT;
+        setBit(anchorValidity, row);
+        if (anchorDates[row] != ProvenanceIndex.NO_DATE) {
+          MemoryUtil.putLong(dateData + (long) row * Long.BYTES, anchorDates[row]);
+          setBit(dateValidity, row);
+        }
+        int origin = originRows[row];
+        if (origin >= 0) {
+          origins.copyUrl(origin, originData + originEnd);
+          originEnd += origins.urlLength(origin);
+          setBit(originValidity, row);
+        }
+      }
+      MemoryUtil.putInt(anchorOffsets + (row + 1L) * Integer.BYTES, anchorEnd);
+      MemoryUtil.putInt(originOffsets + (row + 1L) * Integer.BYTES, originEnd);
+    }
+    swhidColumn.setLastSet(rows - 1);
+    anchorColumn.setLastSet(rows - 1);
+    originColumn.setLastSet(rows - 1);
+    out.setRowCount(rows);
+  }
+
+  private static void setBit(long validity, int row) {
+    long address = validity + (row >>> 3);
+    MemoryUtil.putByte(address, (byte) (MemoryUtil.getByte(address) | 1 << (row & 7)));
   }
 
   @Override

@@ -3,6 +3,8 @@ package org.softwareheritage.provenance.server.index;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;
@@ -21,6 +23,11 @@ import org.softwareheritage.provenance.swhid.Swhid;
 public final class NodeIndex implements AutoCloseable {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  /** "swh:1:TAG:" of each object type, by ordinal. */
+  private static final byte[][] TAG_BYTES = Arrays.stream(ObjectType.values())
+      .map(type -> ("swh:1:" + type.tag() + ":").getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
 
   private final int size;
   private final long idAddress;
@@ -103,10 +110,35 @@ public final class NodeIndex implements AutoCloseable {
   /** The row of {@code swhid}, or -1 if the database does not know it. */
   public int row(Swhid swhid) {
     byte[] hash = swhid.hash();
-    long a = (long) LONGS.get(hash, 0);
-    long b = (long) LONGS.get(hash, 8);
-    int c = (int) INTS.get(hash, 16);
-    int type = swhid.type().ordinal();
+    return probe(swhid.type().ordinal(), (long) LONGS.get(hash, 0), (long) LONGS.get(hash, 8), (int) INTS.get(hash, 16));
+  }
+
+  /**
+   * The rows of {@code count} SWHIDs at once: {@code rows[i]} is the row of the SWHID of type
+   * {@code types[from + i]} (an {@link ObjectType} ordinal) and sha1_git
+   * {@code hashes[20 (from + i), 20 (from + i) + 20)}, or -1. Each step is one loop over all SWHIDs with independent memory reads, so the cache
+   * misses of different SWHIDs overlap instead of being paid one after the other.
+   */
+  public void rows(byte[] types, byte[] hashes, int from, int count, int[] rows) {
+    for (int i = 0; i < count; i++) {
+      int h = (from + i) * Swhid.HASH_LENGTH;
+      long slot = swhidHash(types[from + i], (long) LONGS.get(hashes, h), (long) LONGS.get(hashes, h + 8),
+          (int) INTS.get(hashes, h + 16)) & mask;
+      rows[i] = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1;
+    }
+    for (int i = 0; i < count; i++) {
+      int h = (from + i) * Swhid.HASH_LENGTH;
+      long a = (long) LONGS.get(hashes, h);
+      long b = (long) LONGS.get(hashes, h + 8);
+      int c = (int) INTS.get(hashes, h + 16);
+      int type = types[from + i];
+      if (rows[i] >= 0 && !matches(rows[i], type, a, b, c)) {
+        rows[i] = probe(type, a, b, c);
+      }
+    }
+  }
+
+  private int probe(int type, long a, long b, int c) {
     for (long slot = swhidHash(type, a, b, c) & mask; ; slot = (slot + 1) & mask) {
       int row = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1;
       if (row < 0 || matches(row, type, a, b, c)) {
@@ -139,6 +171,24 @@ public final class NodeIndex implements AutoCloseable {
     byte[] hash = new byte[Swhid.HASH_LENGTH];
     MemoryUtil.copyFromMemory(hashAddress + (long) row * Swhid.HASH_LENGTH, hash, 0, Swhid.HASH_LENGTH);
     return Swhid.of(type(row), hash);
+  }
+
+  /**
+   * Writes the SWHID of {@code row} as {@value Swhid#TEXT_LENGTH} ASCII bytes at {@code address}
+   * (which must have room for them), without creating objects: the bulk answers' text.
+   */
+  public void writeSwhid(int row, long address) {
+    byte[] tag = TAG_BYTES[typeOrdinal(row)];
+    for (int i = 0; i < tag.length; i++) {
+      MemoryUtil.putByte(address + i, tag[i]);
+    }
+    long hash = hashAddress + (long) row * Swhid.HASH_LENGTH;
+    long digits = address + tag.length;
+    for (int i = 0; i < Swhid.HASH_LENGTH; i++) {
+      int b = MemoryUtil.getByte(hash + i) & 0xff;
+      MemoryUtil.putByte(digits + 2 * i, HEX_DIGITS[b >>> 4]);
+      MemoryUtil.putByte(digits + 2 * i + 1, HEX_DIGITS[b & 0xf]);
+    }
   }
 
   /** Bytes of Arrow memory held by the hash tables (the nodes table is counted on its own). */

@@ -1,6 +1,7 @@
 package org.softwareheritage.provenance.server.index;
 
 import java.nio.charset.StandardCharsets;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.VarCharVector;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.LoadedTable;
@@ -35,6 +36,17 @@ public final class OriginIndex {
   /** The node id of the origin in {@code row}. */
   public long id(int row) {
     return byId.key(row);
+  }
+
+  /** Length in bytes of the UTF-8 URL of the origin in {@code row}. */
+  public int urlLength(int row) {
+    return urls.getValueLength(row);
+  }
+
+  /** Copies the UTF-8 URL of the origin in {@code row} to {@code address}, which has room for it. */
+  public void copyUrl(int row, long address) {
+    int start = urls.getStartOffset(row);
+    MemoryUtil.copyMemory(urls.getDataBufferAddress() + start, address, urls.getEndOffset(row) - start);
   }
 
   /** The URL of the origin in {@code row}. */

@@ -49,18 +49,33 @@ public final class ProvenanceQueries {
   }
 
   /**
-   * Every revision or release containing {@code swhid}, each with its author date and smallest
-   * origin, earliest first (ties: smallest node id); empty if there is none, {@code null} if
-   * {@code swhid} is not a known node.
+   * The earliest anchors of {@code count} SWHIDs at once (types and hashes from SWHID
+   * {@code from} on, as {@link NodeIndex#rows} takes them): for SWHID {@code from + i}, {@code rows[i]} is its node row (-1:
+   * unknown), {@code anchorRows[i]} its anchor's row (-1: none), {@code anchorDates[i]} the
+   * anchor's date and {@code originRows[i]} the row of its smallest origin in the origins table
+   * (-1: none). Like {@link NodeIndex#rows}, each step reads the memory of every SWHID in one
+   * loop, so that their cache misses overlap.
    */
-  public List<Provenance> allAnchors(Swhid swhid) {
-    int row = nodes.row(swhid);
-    if (row < 0) {
-      return null;
+  public void whereAre(byte[] types, byte[] hashes, int from, int count, int[] rows, int[] anchorRows,
+      long[] anchorDates, int[] originRows) {
+    nodes.rows(types, hashes, from, count, rows);
+    for (int i = 0; i < count; i++) {
+      anchorRows[i] = rows[i] < 0 ? -1 : index.anchorRow(rows[i]);
     }
+    for (int i = 0; i < count; i++) {
+      anchorDates[i] = anchorRows[i] < 0 ? ProvenanceIndex.NO_DATE : index.anchorDate(rows[i]);
+      originRows[i] = anchorRows[i] < 0 ? -1 : index.originRow(anchorRows[i]);
+    }
+  }
+
+  /**
+   * Every revision or release containing the node of {@code row}, each with its author date and
+   * smallest origin, earliest first (ties: smallest node id); empty if there is none.
+   */
+  public List<Anchor> allAnchors(int row) {
     Map<Long, Long> dates = new HashMap<>();
     long id = nodes.id(row);
-    switch (swhid.type()) {
+    switch (nodes.type(row)) {
       case REVISION, RELEASE -> dates.put(id, index.anchorDate(row));
       case DIRECTORY -> addRevisions(index.directoriesInRevisions(), id, dates);
       case CONTENT -> {
@@ -78,15 +93,16 @@ public final class ProvenanceQueries {
     List<Map.Entry<Long, Long>> anchors = new ArrayList<>(dates.entrySet());
     anchors.sort((a, b) -> a.getValue().equals(b.getValue())
         ? Long.compareUnsigned(a.getKey(), b.getKey()) : Long.compare(a.getValue(), b.getValue()));
-    List<Provenance> result = new ArrayList<>(anchors.size());
+    List<Anchor> result = new ArrayList<>(anchors.size());
     for (Map.Entry<Long, Long> anchor : anchors) {
       int anchorRow = nodes.rowOfId(anchor.getKey());
-      int originRow = index.originRow(anchorRow);
-      result.add(new Provenance(swhid, nodes.swhid(anchorRow), anchor.getValue(),
-          originRow < 0 ? null : index.origins().url(originRow)));
+      result.add(new Anchor(anchorRow, anchor.getValue(), index.originRow(anchorRow)));
     }
     return result;
   }
+
+  /** One anchor of a node: its row in nodes, its author date, and its smallest origin's row in origins (-1: none). */
+  public record Anchor(int row, long date, int originRow) {}
 
   /** Adds the (revrel, date) of every row of {@code key} in a table of revisions by key. */
   private static void addRevisions(KeyRangeIndex table, long key, Map<Long, Long> dates) {
