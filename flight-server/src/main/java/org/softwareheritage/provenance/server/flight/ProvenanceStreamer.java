@@ -190,9 +190,9 @@ final class ProvenanceStreamer implements AutoCloseable {
     long originData = originColumn.getDataBufferAddress();
     int anchorEnd = 0;
     int originEnd = 0;
+    copySwhids(swhidData);
+    MemoryUtil.setMemory(swhidValidity, (rows + 7) / 8, (byte) 0xff);
     for (int row = 0; row < rows; row++) {
-      MemoryUtil.copyToMemory(request.texts, (long) sources[row] * TEXT, swhidData + (long) row * TEXT, TEXT);
-      setBit(swhidValidity, row);
       MemoryUtil.putInt(swhidOffsets + (row + 1L) * Integer.BYTES, (row + 1) * TEXT);
       int anchor = anchorRows[row];
       if (anchor >= 0) {
@@ -205,8 +205,7 @@ final class ProvenanceStreamer implements AutoCloseable {
         }
         int origin = originRows[row];
         if (origin >= 0) {
-          origins.copyUrl(origin, originData + originEnd);
-          originEnd += origins.urlLength(origin);
+          originEnd += origins.copyUrl(origin, originData + originEnd);
           setBit(originValidity, row);
         }
       }
@@ -217,6 +216,19 @@ final class ProvenanceStreamer implements AutoCloseable {
     anchorColumn.setLastSet(rows - 1);
     originColumn.setLastSet(rows - 1);
     out.setRowCount(rows);
+  }
+
+  /** Copies the request text of each pending row, one copy per run of consecutive SWHIDs. */
+  private void copySwhids(long address) {
+    for (int row = 0; row < rows; ) {
+      int end = row + 1;
+      while (end < rows && sources[end] == sources[end - 1] + 1) {
+        end++;
+      }
+      MemoryUtil.copyToMemory(request.texts, (long) sources[row] * TEXT, address + (long) row * TEXT,
+          (long) (end - row) * TEXT);
+      row = end;
+    }
   }
 
   private static void setBit(long validity, int row) {

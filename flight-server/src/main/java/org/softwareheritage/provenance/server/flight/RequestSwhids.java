@@ -1,9 +1,9 @@
 package org.softwareheritage.provenance.server.flight;
 
 import java.nio.charset.StandardCharsets;
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.util.ArrowBufPointer;
 import org.apache.arrow.vector.ElementAddressableVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
@@ -35,38 +35,67 @@ final class RequestSwhids {
       types = new byte[count];
       hashes = new byte[count * Swhid.HASH_LENGTH];
     }
+    int copied = copyTexts(column, count);
     for (int i = 0; i < count; i++) {
-      column.getDataPointer(i, pointer);
-      ArrowBuf buffer = pointer.getBuf();
-      ObjectType type = null;
-      if (buffer != null && pointer.getLength() == TEXT) {
-        buffer.getBytes(pointer.getOffset(), texts, i * TEXT, TEXT);
-        type = Swhid.parseAscii(texts, i * TEXT, TEXT, hashes, i * Swhid.HASH_LENGTH);
-      }
+      ObjectType type = i < copied || copyText(column, i)
+          ? Swhid.parseAscii(texts, i * TEXT, TEXT, hashes, i * Swhid.HASH_LENGTH) : null;
       if (type == null) {
-        // not a core SWHID: the string parser says why (should it accept the value, it parses it)
-        Swhid swhid = parseString(buffer == null ? null : text(buffer, pointer.getOffset(), Math.toIntExact(pointer.getLength())),
-            first + i);
-        type = swhid.type();
-        System.arraycopy(swhid.toString().getBytes(StandardCharsets.US_ASCII), 0, texts, i * TEXT, TEXT);
-        System.arraycopy(swhid.hash(), 0, hashes, i * Swhid.HASH_LENGTH, Swhid.HASH_LENGTH);
+        type = parseString(column, i, first + i);
       }
       types[i] = (byte) type.ordinal();
     }
     this.count = count;
   }
 
-  private static String text(ArrowBuf buffer, long offset, int length) {
-    byte[] bytes = new byte[length];
-    buffer.getBytes(offset, bytes);
-    return new String(bytes, StandardCharsets.UTF_8);
+  /** Copies the text of value {@code i} if it has {@value #TEXT} bytes; false if not (or null). */
+  private boolean copyText(ElementAddressableVector column, int i) {
+    column.getDataPointer(i, pointer);
+    if (pointer.getBuf() == null || pointer.getLength() != TEXT) {
+      return false;
+    }
+    pointer.getBuf().getBytes(pointer.getOffset(), texts, i * TEXT, TEXT);
+    return true;
   }
 
-  private static Swhid parseString(String value, long number) {
+  /**
+   * Value {@code i}, rejected by the byte parser, through the string parser: it says what is
+   * wrong (should it accept the value, it is parsed and stored like the others).
+   */
+  private ObjectType parseString(ElementAddressableVector column, int i, long number) {
+    column.getDataPointer(i, pointer);
+    String value = null;
+    if (pointer.getBuf() != null) {
+      byte[] bytes = new byte[Math.toIntExact(pointer.getLength())];
+      pointer.getBuf().getBytes(pointer.getOffset(), bytes);
+      value = new String(bytes, StandardCharsets.UTF_8);
+    }
+    Swhid swhid;
     try {
-      return Swhid.parse(value);
+      swhid = Swhid.parse(value);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("swhid[" + number + "]: " + e.getMessage(), e);
     }
+    System.arraycopy(swhid.toString().getBytes(StandardCharsets.US_ASCII), 0, texts, i * TEXT, TEXT);
+    System.arraycopy(swhid.hash(), 0, hashes, i * Swhid.HASH_LENGTH, Swhid.HASH_LENGTH);
+    return swhid.type();
+  }
+
+  /**
+   * Copies the texts of the first values of {@code column} in one go while they are non-null,
+   * {@value #TEXT} bytes long and stored one after the other (as clients write them); returns how
+   * many were copied.
+   */
+  private int copyTexts(ElementAddressableVector column, int count) {
+    if (!(column instanceof VarCharVector strings) || count == 0) {
+      return 0;
+    }
+    int first = strings.getStartOffset(0);
+    int copied = 0;
+    while (copied < count && !strings.isNull(copied)
+        && strings.getEndOffset(copied) == first + (copied + 1) * TEXT) {
+      copied++;
+    }
+    strings.getDataBuffer().getBytes(first, texts, 0, copied * TEXT);
+    return copied;
   }
 }

@@ -2,9 +2,9 @@ package org.softwareheritage.provenance.server.index;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;
@@ -24,10 +24,19 @@ public final class NodeIndex implements AutoCloseable {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-  /** "swh:1:TAG:" of each object type, by ordinal. */
-  private static final byte[][] TAG_BYTES = Arrays.stream(ObjectType.values())
-      .map(type -> ("swh:1:" + type.tag() + ":").getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+  /** The first 8 bytes of "swh:1:TAG:" of each object type (by ordinal), as a long in memory order. */
+  private static final long[] TAG_HEADS = new long[ObjectType.values().length];
+  /** The last 2 bytes of "swh:1:TAG:" of each object type, as a short in memory order. */
+  private static final short[] TAG_TAILS = new short[ObjectType.values().length];
+
+  static {
+    for (ObjectType type : ObjectType.values()) {
+      byte[] text = ("swh:1:" + type.tag() + ":").getBytes(StandardCharsets.US_ASCII);
+      ByteBuffer buffer = ByteBuffer.wrap(text).order(ByteOrder.nativeOrder());
+      TAG_HEADS[type.ordinal()] = buffer.getLong(0);
+      TAG_TAILS[type.ordinal()] = buffer.getShort(8);
+    }
+  }
 
   private final int size;
   private final long idAddress;
@@ -175,20 +184,32 @@ public final class NodeIndex implements AutoCloseable {
 
   /**
    * Writes the SWHID of {@code row} as {@value Swhid#TEXT_LENGTH} ASCII bytes at {@code address}
-   * (which must have room for them), without creating objects: the bulk answers' text.
+   * (which must have room for them), without creating objects: the bulk answers' text. The hex
+   * digits are computed eight at a time in a long.
    */
   public void writeSwhid(int row, long address) {
-    byte[] tag = TAG_BYTES[typeOrdinal(row)];
-    for (int i = 0; i < tag.length; i++) {
-      MemoryUtil.putByte(address + i, tag[i]);
-    }
+    int type = typeOrdinal(row);
+    MemoryUtil.putLong(address, TAG_HEADS[type]);
+    MemoryUtil.putShort(address + 8, TAG_TAILS[type]);
     long hash = hashAddress + (long) row * Swhid.HASH_LENGTH;
-    long digits = address + tag.length;
-    for (int i = 0; i < Swhid.HASH_LENGTH; i++) {
-      int b = MemoryUtil.getByte(hash + i) & 0xff;
-      MemoryUtil.putByte(digits + 2 * i, HEX_DIGITS[b >>> 4]);
-      MemoryUtil.putByte(digits + 2 * i + 1, HEX_DIGITS[b & 0xf]);
+    for (int i = 0; i < Swhid.HASH_LENGTH; i += 4) {
+      MemoryUtil.putLong(address + 10 + 2 * i, hexDigits(MemoryUtil.getInt(hash + i)));
     }
+  }
+
+  /** The 8 lowercase hex digits of the 4 bytes of {@code bytes} (in memory order), in memory order. */
+  private static long hexDigits(int bytes) {
+    // one nibble per byte, most significant first (the first byte's high nibble is the first digit)
+    long x = Integer.toUnsignedLong(MemoryUtil.LITTLE_ENDIAN ? Integer.reverseBytes(bytes) : bytes);
+    x = (x | x << 16) & 0x0000FFFF0000FFFFL;
+    x = (x | x << 8) & 0x00FF00FF00FF00FFL;
+    x = (x | x << 4) & 0x0F0F0F0F0F0F0F0FL;
+    if (MemoryUtil.LITTLE_ENDIAN) {
+      x = Long.reverseBytes(x);
+    }
+    // '0' + nibble, plus 'a' - '0' - 10 = 39 for the nibbles above 9
+    long letters = ((x + 0x0606060606060606L) >>> 4) & 0x0101010101010101L;
+    return x + 0x3030303030303030L + letters * 39;
   }
 
   /** Bytes of Arrow memory held by the hash tables (the nodes table is counted on its own). */
