@@ -62,6 +62,8 @@ final class ProvenanceStreamer implements AutoCloseable {
   private final int[] anchorRows;
   private final long[] anchorDates;
   private final int[] originRows;
+  /** Scratch of {@link NodeIndex#writeSwhids}. */
+  private final int[] gathered;
   private int rows;
   private boolean cancelled;
 
@@ -85,6 +87,7 @@ final class ProvenanceStreamer implements AutoCloseable {
     this.anchorRows = new int[batchRows];
     this.anchorDates = new long[batchRows];
     this.originRows = new int[batchRows];
+    this.gathered = new int[batchRows * NodeIndex.GATHERED_INTS];
     this.waiter = new ReadyWaiter(listener);
     this.out = VectorSchemaRoot.create(SCHEMA, allocator);
     this.swhidColumn = (VarCharVector) out.getVector("swhid");
@@ -161,7 +164,10 @@ final class ProvenanceStreamer implements AutoCloseable {
     return true;
   }
 
-  /** Writes the pending rows into new buffers of the output root (gRPC may still hold the previous ones). */
+  /**
+   * Writes the pending rows into new buffers of the output root (gRPC may still hold the previous
+   * ones), one column at a time: short loops whose memory reads (anchor hashes, URLs) overlap.
+   */
   private void fillBatch() {
     int anchors = 0;
     long urlBytes = 0;
@@ -173,62 +179,76 @@ final class ProvenanceStreamer implements AutoCloseable {
         }
       }
     }
-    swhidColumn.allocateNew((long) rows * TEXT, rows);
-    anchorColumn.allocateNew(Math.max(1L, (long) anchors * TEXT), rows);
-    dateColumn.allocateNew(rows);
-    originColumn.allocateNew(Math.max(1L, urlBytes), rows);
-    long swhidValidity = swhidColumn.getValidityBufferAddress();
-    long swhidOffsets = swhidColumn.getOffsetBufferAddress();
-    long swhidData = swhidColumn.getDataBufferAddress();
-    long anchorValidity = anchorColumn.getValidityBufferAddress();
-    long anchorOffsets = anchorColumn.getOffsetBufferAddress();
-    long anchorData = anchorColumn.getDataBufferAddress();
-    long dateValidity = dateColumn.getValidityBufferAddress();
-    long dateData = dateColumn.getDataBufferAddress();
-    long originValidity = originColumn.getValidityBufferAddress();
-    long originOffsets = originColumn.getOffsetBufferAddress();
-    long originData = originColumn.getDataBufferAddress();
-    int anchorEnd = 0;
-    int originEnd = 0;
-    copySwhids(swhidData);
-    MemoryUtil.setMemory(swhidValidity, (rows + 7) / 8, (byte) 0xff);
-    for (int row = 0; row < rows; row++) {
-      MemoryUtil.putInt(swhidOffsets + (row + 1L) * Integer.BYTES, (row + 1) * TEXT);
-      int anchor = anchorRows[row];
-      if (anchor >= 0) {
-        nodes.writeSwhid(anchor, anchorData + anchorEnd);
-        anchorEnd += TEXT;
-        setBit(anchorValidity, row);
-        if (anchorDates[row] != ProvenanceIndex.NO_DATE) {
-          MemoryUtil.putLong(dateData + (long) row * Long.BYTES, anchorDates[row]);
-          setBit(dateValidity, row);
-        }
-        int origin = originRows[row];
-        if (origin >= 0) {
-          originEnd += origins.copyUrl(origin, originData + originEnd);
-          setBit(originValidity, row);
-        }
-      }
-      MemoryUtil.putInt(anchorOffsets + (row + 1L) * Integer.BYTES, anchorEnd);
-      MemoryUtil.putInt(originOffsets + (row + 1L) * Integer.BYTES, originEnd);
-    }
-    swhidColumn.setLastSet(rows - 1);
-    anchorColumn.setLastSet(rows - 1);
-    originColumn.setLastSet(rows - 1);
+    fillSwhids();
+    fillAnchors(anchors);
+    fillDates();
+    fillOrigins(urlBytes);
     out.setRowCount(rows);
   }
 
-  /** Copies the request text of each pending row, one copy per run of consecutive SWHIDs. */
-  private void copySwhids(long address) {
+  private void fillSwhids() {
+    swhidColumn.allocateNew((long) rows * TEXT, rows);
+    long data = swhidColumn.getDataBufferAddress();
     for (int row = 0; row < rows; ) {
+      // one copy per run of consecutive request SWHIDs
       int end = row + 1;
       while (end < rows && sources[end] == sources[end - 1] + 1) {
         end++;
       }
-      MemoryUtil.copyToMemory(request.texts, (long) sources[row] * TEXT, address + (long) row * TEXT,
+      MemoryUtil.copyToMemory(request.texts, (long) sources[row] * TEXT, data + (long) row * TEXT,
           (long) (end - row) * TEXT);
       row = end;
     }
+    long offsets = swhidColumn.getOffsetBufferAddress();
+    for (int row = 0; row < rows; row++) {
+      MemoryUtil.putInt(offsets + (row + 1L) * Integer.BYTES, (row + 1) * TEXT);
+    }
+    MemoryUtil.setMemory(swhidColumn.getValidityBufferAddress(), (rows + 7) / 8, (byte) 0xff);
+    swhidColumn.setLastSet(rows - 1);
+  }
+
+  private void fillAnchors(int anchors) {
+    anchorColumn.allocateNew(Math.max(1L, (long) anchors * TEXT), rows);
+    long validity = anchorColumn.getValidityBufferAddress();
+    long offsets = anchorColumn.getOffsetBufferAddress();
+    nodes.writeSwhids(anchorRows, rows, anchorColumn.getDataBufferAddress(), gathered);
+    int end = 0;
+    for (int row = 0; row < rows; row++) {
+      if (anchorRows[row] >= 0) {
+        end += TEXT;
+        setBit(validity, row);
+      }
+      MemoryUtil.putInt(offsets + (row + 1L) * Integer.BYTES, end);
+    }
+    anchorColumn.setLastSet(rows - 1);
+  }
+
+  private void fillDates() {
+    dateColumn.allocateNew(rows);
+    long validity = dateColumn.getValidityBufferAddress();
+    long data = dateColumn.getDataBufferAddress();
+    for (int row = 0; row < rows; row++) {
+      if (anchorRows[row] >= 0 && anchorDates[row] != ProvenanceIndex.NO_DATE) {
+        MemoryUtil.putLong(data + (long) row * Long.BYTES, anchorDates[row]);
+        setBit(validity, row);
+      }
+    }
+  }
+
+  private void fillOrigins(long urlBytes) {
+    originColumn.allocateNew(Math.max(1L, urlBytes), rows);
+    long validity = originColumn.getValidityBufferAddress();
+    long offsets = originColumn.getOffsetBufferAddress();
+    long data = originColumn.getDataBufferAddress();
+    int end = 0;
+    for (int row = 0; row < rows; row++) {
+      if (anchorRows[row] >= 0 && originRows[row] >= 0) {
+        end += origins.copyUrl(originRows[row], data + end);
+        setBit(validity, row);
+      }
+      MemoryUtil.putInt(offsets + (row + 1L) * Integer.BYTES, end);
+    }
+    originColumn.setLastSet(rows - 1);
   }
 
   private static void setBit(long validity, int row) {

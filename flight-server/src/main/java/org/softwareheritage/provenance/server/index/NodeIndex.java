@@ -38,6 +38,9 @@ public final class NodeIndex implements AutoCloseable {
     }
   }
 
+  /** Ints {@link #writeSwhids} gathers per row: the type and the 5 words of the hash. */
+  public static final int GATHERED_INTS = 1 + Swhid.HASH_LENGTH / Integer.BYTES;
+
   private final int size;
   private final long idAddress;
   private final long typeAddress;
@@ -119,7 +122,11 @@ public final class NodeIndex implements AutoCloseable {
   /** The row of {@code swhid}, or -1 if the database does not know it. */
   public int row(Swhid swhid) {
     byte[] hash = swhid.hash();
-    return probe(swhid.type().ordinal(), (long) LONGS.get(hash, 0), (long) LONGS.get(hash, 8), (int) INTS.get(hash, 16));
+    long a = (long) LONGS.get(hash, 0);
+    long b = (long) LONGS.get(hash, 8);
+    int c = (int) INTS.get(hash, 16);
+    int type = swhid.type().ordinal();
+    return probe(swhidHash(type, a, b, c) & mask, type, a, b, c);
   }
 
   /**
@@ -142,13 +149,14 @@ public final class NodeIndex implements AutoCloseable {
       int c = (int) INTS.get(hashes, h + 16);
       int type = types[from + i];
       if (rows[i] >= 0 && !matches(rows[i], type, a, b, c)) {
-        rows[i] = probe(type, a, b, c);
+        rows[i] = probe((swhidHash(type, a, b, c) + 1) & mask, type, a, b, c);
       }
     }
   }
 
-  private int probe(int type, long a, long b, int c) {
-    for (long slot = swhidHash(type, a, b, c) & mask; ; slot = (slot + 1) & mask) {
+  /** The row of a SWHID (by its type ordinal and hash words), probing from {@code slot} on; -1 if absent. */
+  private int probe(long slot, int type, long a, long b, int c) {
+    for (; ; slot = (slot + 1) & mask) {
       int row = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1;
       if (row < 0 || matches(row, type, a, b, c)) {
         return row;
@@ -183,17 +191,32 @@ public final class NodeIndex implements AutoCloseable {
   }
 
   /**
-   * Writes the SWHID of {@code row} as {@value Swhid#TEXT_LENGTH} ASCII bytes at {@code address}
-   * (which must have room for them), without creating objects: the bulk answers' text. The hex
-   * digits are computed eight at a time in a long.
+   * Writes the SWHIDs of the non-negative rows among {@code rows[0, count)} one after the other
+   * at {@code address} ({@value Swhid#TEXT_LENGTH} ASCII bytes each; the memory must have room
+   * for them), without creating objects: the bulk answers' text. First the types and hashes are
+   * gathered into {@code scratch} (at least {@value #GATHERED_INTS} ints per row) in a short loop
+   * whose cache misses overlap, then formatted, the hex digits eight at a time.
    */
-  public void writeSwhid(int row, long address) {
-    int type = typeOrdinal(row);
-    MemoryUtil.putLong(address, TAG_HEADS[type]);
-    MemoryUtil.putShort(address + 8, TAG_TAILS[type]);
-    long hash = hashAddress + (long) row * Swhid.HASH_LENGTH;
-    for (int i = 0; i < Swhid.HASH_LENGTH; i += 4) {
-      MemoryUtil.putLong(address + 10 + 2 * i, hexDigits(MemoryUtil.getInt(hash + i)));
+  public void writeSwhids(int[] rows, int count, long address, int[] scratch) {
+    int gathered = 0;
+    for (int i = 0; i < count; i++) {
+      int row = rows[i];
+      if (row >= 0) {
+        long hash = hashAddress + (long) row * Swhid.HASH_LENGTH;
+        scratch[gathered] = typeOrdinal(row);
+        for (int w = 0; w < Swhid.HASH_LENGTH / Integer.BYTES; w++) {
+          scratch[gathered + 1 + w] = MemoryUtil.getInt(hash + (long) w * Integer.BYTES);
+        }
+        gathered += GATHERED_INTS;
+      }
+    }
+    for (int g = 0; g < gathered; g += GATHERED_INTS) {
+      MemoryUtil.putLong(address, TAG_HEADS[scratch[g]]);
+      MemoryUtil.putShort(address + 8, TAG_TAILS[scratch[g]]);
+      for (int w = 0; w < Swhid.HASH_LENGTH / Integer.BYTES; w++) {
+        MemoryUtil.putLong(address + 10 + (long) w * Long.BYTES, hexDigits(scratch[g + 1 + w]));
+      }
+      address += Swhid.TEXT_LENGTH;
     }
   }
 

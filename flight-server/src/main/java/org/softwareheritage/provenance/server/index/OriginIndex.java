@@ -10,6 +10,9 @@ import org.softwareheritage.provenance.server.storage.LoadedTable;
 public final class OriginIndex {
   private final KeyRangeIndex byId;
   private final VarCharVector urls;
+  // read by address: ArrowBuf's checked accessors cost more than a bulk answer's other work
+  private final long urlOffsets;
+  private final long urlData;
 
   /**
    * Indexes {@code origins}.
@@ -19,6 +22,8 @@ public final class OriginIndex {
   public OriginIndex(LoadedTable origins) {
     this.byId = new KeyRangeIndex(origins);
     this.urls = (VarCharVector) origins.vector("url");
+    this.urlOffsets = urls.getOffsetBufferAddress();
+    this.urlData = urls.getDataBufferAddress();
     for (int row = 1; row < origins.rowCount(); row++) {
       if (byId.key(row) == byId.key(row - 1)) {
         throw new DatabaseLoadException("table origins, column id: duplicate origin id "
@@ -40,7 +45,7 @@ public final class OriginIndex {
 
   /** Length in bytes of the UTF-8 URL of the origin in {@code row}. */
   public int urlLength(int row) {
-    return urls.getValueLength(row);
+    return urlStart(row + 1) - urlStart(row);
   }
 
   /**
@@ -48,9 +53,9 @@ public final class OriginIndex {
    * and returns its length. URLs are short: a loop of 8-byte moves beats a call to a copy routine.
    */
   public int copyUrl(int row, long address) {
-    int start = urls.getStartOffset(row);
-    int length = urls.getEndOffset(row) - start;
-    long from = urls.getDataBufferAddress() + start;
+    int start = urlStart(row);
+    int length = urlStart(row + 1) - start;
+    long from = urlData + start;
     int i = 0;
     for (; i + Long.BYTES <= length; i += Long.BYTES) {
       MemoryUtil.putLong(address + i, MemoryUtil.getLong(from + i));
@@ -59,6 +64,10 @@ public final class OriginIndex {
       MemoryUtil.putByte(address + i, MemoryUtil.getByte(from + i));
     }
     return length;
+  }
+
+  private int urlStart(int row) {
+    return MemoryUtil.getInt(urlOffsets + (long) row * Integer.BYTES);
   }
 
   /** The URL of the origin in {@code row}. */
