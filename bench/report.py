@@ -122,10 +122,21 @@ def build(out_dir, db):
     f.add("WhereIsOne", "8 concurrent clients", "calls/s", calls["8"], duck_point["calls_per_s_1_client"],
           target="≥ 20 000", met=calls["8"] >= 20_000, peer_name="DuckDB (1 connection)")
 
+    floor = ours.get("grpc_floor")
+    if floor:
+        f.add("WhereIsOne", "known: p50 vs grpc-java's floor", "µs", ours["where_is_one_latency_us"]["known"]["p50"],
+              floor["where_is_one_p50_us"], better="lower", peer_name="constant answer")
+        f.add("WhereIsOne", "known: p99 vs grpc-java's floor", "µs", ours["where_is_one_latency_us"]["known"]["p99"],
+              floor["where_is_one_p99_us"], better="lower", peer_name="constant answer")
+
     for size in ["100000", "1000000"]:
         f.add("bulk", f"WhereAreOne, {int(size):,} SWHIDs", "SWHIDs/s", ours["where_are_one_swhids_per_s"][size],
               duck_bulk[size], target="≥ 500 000", met=ours["where_are_one_swhids_per_s"][size] >= 500_000,
               peer_name="DuckDB join")
+        if floor:
+            f.add("bulk", f"WhereAreOne vs grpc-java's floor, {int(size):,} SWHIDs", "SWHIDs/s",
+                  ours["where_are_one_swhids_per_s"][size], floor["where_are_one_messages_per_s"][size],
+                  peer_name="constant stream")
         f.add("bulk", f"Flight bulk provenance, {int(size):,} SWHIDs", "SWHIDs/s",
               ours["flight_bulk_swhids_per_s"][size], duck_bulk[size], target="≥ 2 000 000",
               met=ours["flight_bulk_swhids_per_s"][size] >= 2_000_000, peer_name="DuckDB join")

@@ -35,7 +35,7 @@ public final class BenchDriver implements Callable<Integer> {
   @Option(names = "--table", description = "Table to read whole with DoGet (default: the largest listed).")
   private String table;
 
-  @Option(names = "--phases", split = ",", defaultValue = "tcp,latency,throughput,grpc-bulk,flight-bulk,doget",
+  @Option(names = "--phases", split = ",", defaultValue = "tcp,latency,throughput,grpc-bulk,grpc-floor,flight-bulk,doget",
       description = "Phases to run (default: all: ${DEFAULT-VALUE}).")
   private java.util.Set<String> phases;
 
@@ -84,6 +84,23 @@ public final class BenchDriver implements Callable<Integer> {
         double rate = grpc.whereAreOneSwhidsPerSecond(bulk.subList(0, size));
         whereAreOne.put(Integer.toString(size), rate);
         log("WhereAreOne " + size + ": " + Math.round(rate) + " SWHIDs/s");
+      }
+    }
+
+    if (phases.contains("grpc-floor")) {
+      ObjectNode floor = figures.putObject("grpc_floor");
+      try (GrpcFloor server = new GrpcFloor(); GrpcBench grpc = new GrpcBench("127.0.0.1", server.port())) {
+        Latency measured = grpc.whereIsOneLatency(known, calls / 2, calls);
+        floor.put("where_is_one_p50_us", measured.p50Micros());
+        floor.put("where_is_one_p99_us", measured.p99Micros());
+        log("grpc-java floor, WhereIsOne answering a constant: " + measured);
+        ObjectNode stream = floor.putObject("where_are_one_messages_per_s");
+        for (int size : BULK_SIZES) {
+          grpc.whereAreOneSwhidsPerSecond(bulk.subList(0, Math.min(10_000, size)));
+          double rate = grpc.whereAreOneSwhidsPerSecond(bulk.subList(0, size));
+          stream.put(Integer.toString(size), rate);
+          log("grpc-java floor, WhereAreOne streaming a constant, " + size + ": " + Math.round(rate) + " messages/s");
+        }
       }
     }
 

@@ -15,6 +15,7 @@ import org.softwareheritage.provenance.server.index.NodeIndex;
 import org.softwareheritage.provenance.server.index.OriginIndex;
 import org.softwareheritage.provenance.server.index.ProvenanceIndex;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
+import org.softwareheritage.provenance.server.query.ResultFields;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
@@ -107,8 +108,8 @@ final class ProvenanceStreamer implements AutoCloseable {
     request = swhids;
     for (int from = 0; from < swhids.count; from += batchRows) {
       int n = Math.min(batchRows, swhids.count - from);
-      queries.whereAre(swhids.types, swhids.hashes, from, n, nodeRows, lookedUpAnchors, lookedUpDates,
-          lookedUpOrigins);
+      queries.whereAre(swhids.types, swhids.hashes, from, n, ResultFields.ALL, nodeRows, lookedUpAnchors,
+          lookedUpDates, lookedUpOrigins);
       for (int i = 0; i < n; i++) {
         if (allAnchors ? !appendAll(from + i, nodeRows[i])
             : !append(from + i, lookedUpAnchors[i], lookedUpDates[i], lookedUpOrigins[i])) {

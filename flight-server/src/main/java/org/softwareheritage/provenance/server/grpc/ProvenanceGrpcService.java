@@ -1,6 +1,7 @@
 package org.softwareheritage.provenance.server.grpc;
 
 import com.google.protobuf.FieldMask;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -73,26 +74,42 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
       responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    new ResultStream((ServerCallStreamObserver<WhereIsOneResult>) responses, queries, swhids, fields).start();
+    new ResultStream((ServerCallStreamObserver<WhereIsOneResult>) responses, queries, request.getSwhidList(), swhids,
+        fields).start();
   }
 
   /**
    * Sends one result per requested SWHID while the transport is ready, resuming from the
-   * on-ready callback: memory stays bounded however slowly the client reads. gRPC runs the
-   * callbacks of one call one at a time, so no locking is needed.
+   * on-ready callback: memory stays bounded however slowly the client reads. SWHIDs are looked
+   * up {@value #CHUNK} at a time (see {@link ProvenanceQueries#whereAre}), and results are built
+   * from the request's own text and the bytes of the answers, with no string formatting. gRPC
+   * runs the callbacks of one call one at a time, so no locking is needed.
    */
-  private final class ResultStream {
+  private static final class ResultStream {
+    private static final int CHUNK = 1024;
+
     private final ServerCallStreamObserver<WhereIsOneResult> call;
     private final ProvenanceQueries queries;
+    private final List<String> texts;
     private final Swhid[] swhids;
     private final ResultFields fields;
+    private final byte[] types = new byte[CHUNK];
+    private final byte[] hashes = new byte[CHUNK * Swhid.HASH_LENGTH];
+    private final int[] rows = new int[CHUNK];
+    private final int[] anchorRows = new int[CHUNK];
+    private final long[] anchorDates = new long[CHUNK];
+    private final int[] originRows = new int[CHUNK];
+    /** The looked-up chunk is SWHIDs [chunkStart, chunkEnd). */
+    private int chunkStart;
+    private int chunkEnd;
     private int next;
     private boolean done;
 
-    ResultStream(ServerCallStreamObserver<WhereIsOneResult> call, ProvenanceQueries queries, Swhid[] swhids,
-        ResultFields fields) {
+    ResultStream(ServerCallStreamObserver<WhereIsOneResult> call, ProvenanceQueries queries, List<String> texts,
+        Swhid[] swhids, ResultFields fields) {
       this.call = call;
       this.queries = queries;
+      this.texts = texts;
       this.swhids = swhids;
       this.fields = fields;
     }
@@ -111,9 +128,11 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
             done = true;
             return;
           }
-          Swhid swhid = swhids[next++];
-          Provenance provenance = queries.whereIs(swhid, fields);
-          call.onNext(provenance == null ? unknown(swhid, fields) : result(swhid, provenance, fields));
+          if (next == chunkEnd) {
+            lookUp(next);
+          }
+          call.onNext(result(next));
+          next++;
         }
         if (!done && next == swhids.length) {
           done = true;
@@ -123,6 +142,32 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
         done = true;
         call.onError(internal("WhereAreOne", e));
       }
+    }
+
+    private void lookUp(int from) {
+      chunkStart = from;
+      chunkEnd = Math.min(swhids.length, from + CHUNK);
+      for (int i = from; i < chunkEnd; i++) {
+        types[i - from] = (byte) swhids[i].type().ordinal();
+        System.arraycopy(swhids[i].hash(), 0, hashes, (i - from) * Swhid.HASH_LENGTH, Swhid.HASH_LENGTH);
+      }
+      queries.whereAre(types, hashes, 0, chunkEnd - from, fields, rows, anchorRows, anchorDates, originRows);
+    }
+
+    private WhereIsOneResult result(int i) {
+      int k = i - chunkStart;
+      WhereIsOneResult.Builder result = WhereIsOneResult.newBuilder();
+      if (fields.swhid()) {
+        // a valid request SWHID is exactly the text of the answer
+        result.setSwhid(texts.get(i));
+      }
+      if (fields.anchor() && anchorRows[k] >= 0) {
+        result.setAnchorBytes(UnsafeByteOperations.unsafeWrap(queries.index().nodes().swhidBytes(anchorRows[k])));
+      }
+      if (fields.origin() && originRows[k] >= 0) {
+        result.setOrigin(queries.index().origins().url(originRows[k]));
+      }
+      return result.build();
     }
   }
 
@@ -154,11 +199,6 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
       result.setOrigin(provenance.origin());
     }
     return result.build();
-  }
-
-  private static WhereIsOneResult unknown(Swhid swhid, ResultFields fields) {
-    return fields.swhid() ? WhereIsOneResult.newBuilder().setSwhid(swhid.toString()).build()
-        : WhereIsOneResult.getDefaultInstance();
   }
 
   /**

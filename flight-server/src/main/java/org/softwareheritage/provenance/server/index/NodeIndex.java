@@ -22,6 +22,8 @@ import org.softwareheritage.provenance.swhid.Swhid;
  */
 public final class NodeIndex implements AutoCloseable {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle NATIVE_LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+  private static final VarHandle NATIVE_SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.nativeOrder());
   private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** The first 8 bytes of "swh:1:TAG:" of each object type (by ordinal), as a long in memory order. */
@@ -218,6 +220,19 @@ public final class NodeIndex implements AutoCloseable {
       }
       address += Swhid.TEXT_LENGTH;
     }
+  }
+
+  /** The SWHID of {@code row} as {@value Swhid#TEXT_LENGTH} ASCII bytes (see {@link #writeSwhids}). */
+  public byte[] swhidBytes(int row) {
+    byte[] text = new byte[Swhid.TEXT_LENGTH];
+    int type = typeOrdinal(row);
+    NATIVE_LONGS.set(text, 0, TAG_HEADS[type]);
+    NATIVE_SHORTS.set(text, 8, TAG_TAILS[type]);
+    long hash = hashAddress + (long) row * Swhid.HASH_LENGTH;
+    for (int w = 0; w < Swhid.HASH_LENGTH / Integer.BYTES; w++) {
+      NATIVE_LONGS.set(text, 10 + w * Long.BYTES, hexDigits(MemoryUtil.getInt(hash + (long) w * Integer.BYTES)));
+    }
+    return text;
   }
 
   /** The 8 lowercase hex digits of the 4 bytes of {@code bytes} (in memory order), in memory order. */

@@ -25,6 +25,11 @@ public final class ProvenanceQueries {
     this.nodes = index.nodes();
   }
 
+  /** The indices the queries read. */
+  public ProvenanceIndex index() {
+    return index;
+  }
+
   /** The provenance of {@code swhid}, limited to {@code fields}, or {@code null} if it is not a known node. */
   public Provenance whereIs(Swhid swhid, ResultFields fields) {
     int row = nodes.row(swhid);
@@ -54,17 +59,19 @@ public final class ProvenanceQueries {
    * unknown), {@code anchorRows[i]} its anchor's row (-1: none), {@code anchorDates[i]} the
    * anchor's date and {@code originRows[i]} the row of its smallest origin in the origins table
    * (-1: none). Like {@link NodeIndex#rows}, each step reads the memory of every SWHID in one
-   * loop, so that their cache misses overlap.
+   * loop, so that their cache misses overlap. Lookups {@code fields} does not need are skipped
+   * (their answers are -1 or {@link ProvenanceIndex#NO_DATE}).
    */
-  public void whereAre(byte[] types, byte[] hashes, int from, int count, int[] rows, int[] anchorRows,
-      long[] anchorDates, int[] originRows) {
+  public void whereAre(byte[] types, byte[] hashes, int from, int count, ResultFields fields, int[] rows,
+      int[] anchorRows, long[] anchorDates, int[] originRows) {
     nodes.rows(types, hashes, from, count, rows);
+    boolean anchors = fields.anchor() || fields.origin();
     for (int i = 0; i < count; i++) {
-      anchorRows[i] = rows[i] < 0 ? -1 : index.anchorRow(rows[i]);
+      anchorRows[i] = rows[i] < 0 || !anchors ? -1 : index.anchorRow(rows[i]);
     }
     for (int i = 0; i < count; i++) {
-      anchorDates[i] = anchorRows[i] < 0 ? ProvenanceIndex.NO_DATE : index.anchorDate(rows[i]);
-      originRows[i] = anchorRows[i] < 0 ? -1 : index.originRow(anchorRows[i]);
+      anchorDates[i] = anchorRows[i] < 0 || !fields.anchor() ? ProvenanceIndex.NO_DATE : index.anchorDate(rows[i]);
+      originRows[i] = anchorRows[i] < 0 || !fields.origin() ? -1 : index.originRow(anchorRows[i]);
     }
   }
 
