@@ -28,6 +28,7 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.TimeStampVector;
 import org.apache.arrow.vector.UInt8Vector;
 import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VariableWidthFieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -186,28 +187,7 @@ class FlightTest {
   void bulkProvenanceByExchangeEqualsWhereAreOne() throws Exception {
     List<Swhid> swhids = requestSwhids();
     List<String[]> expected = whereAreOne(swhids);
-    FlightDescriptor command = FlightDescriptor.command("{\"exchange\": \"provenance\"}".getBytes(StandardCharsets.UTF_8));
-    List<String[]> actual = new ArrayList<>();
-    try (FlightClient.ExchangeReaderWriter exchange = client.doExchange(command);
-        VectorSchemaRoot request = VectorSchemaRoot.create(
-            new Schema(List.of(Field.notNullable("swhid", ArrowType.Utf8.INSTANCE))), allocator)) {
-      exchange.getWriter().start(request);
-      VarCharVector column = (VarCharVector) request.getVector("swhid");
-      for (int start = 0; start < swhids.size(); start += 1000) {
-        request.allocateNew();
-        int count = Math.min(1000, swhids.size() - start);
-        for (int i = 0; i < count; i++) {
-          column.setSafe(i, swhids.get(start + i).toString().getBytes(StandardCharsets.US_ASCII));
-        }
-        request.setRowCount(count);
-        exchange.getWriter().putNext();
-      }
-      exchange.getWriter().completed();
-      FlightStream results = exchange.getReader();
-      while (results.next()) {
-        actual.addAll(rows(results.getRoot()));
-      }
-    }
+    List<String[]> actual = exchange(swhids.stream().map(Swhid::toString).toList(), ArrowType.Utf8.INSTANCE);
     assertEquals(expected.size(), actual.size());
     for (int i = 0; i < expected.size(); i++) {
       assertEquals(expected.get(i)[0], actual.get(i)[0]);
@@ -216,6 +196,54 @@ class FlightTest {
       RandomDatabase.Answer answer = database.expected(Swhid.parse(actual.get(i)[0]));
       String date = answer == null || answer.date() == null ? null : Long.toString(answer.date());
       assertEquals(date, actual.get(i)[2], "date of " + actual.get(i)[0]);
+    }
+  }
+
+  @Test
+  void bulkProvenanceTakesLargeStringsToo() throws Exception {
+    List<String> swhids = requestSwhids().stream().map(Swhid::toString).toList();
+    List<String[]> large = exchange(swhids, ArrowType.LargeUtf8.INSTANCE);
+    List<String[]> small = exchange(swhids, ArrowType.Utf8.INSTANCE);
+    assertEquals(small.size(), large.size());
+    for (int i = 0; i < small.size(); i++) {
+      assertEquals(List.of(nulls(small.get(i))), List.of(nulls(large.get(i))), "row " + i);
+    }
+  }
+
+  /** The bytes parser of bulk requests rejects what the string parser rejects, with its message. */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "<null>",
+      "",
+      "swh:1:cnt:xyz",
+      "swh:1:CNT:0000000000000000000000000000000000000001",
+      "swh:1:cnt:000000000000000000000000000000000000000A",
+      "swh:1:cnt:000000000000000000000000000000000000001",
+      "swh:1:cnt:00000000000000000000000000000000000000001",
+      "swh:1:foo:0000000000000000000000000000000000000001",
+      "swh:2:cnt:0000000000000000000000000000000000000001",
+      " swh:1:cnt:000000000000000000000000000000000000001",
+      "swh:1:cnt:0000000000000000000000000000000000000001;origin=https://example.com",
+      "swh:1:cnt:00000000000000000000000000000000000000\u00e9",
+      "swh:1:cnt:0000000000000000000000000000000000000\u00e9",
+      "swh:1:cnt:000000000000000000000000000000000000000\u0100",
+  })
+  void bulkProvenanceRejectsInvalidSwhidsLikeWhereAreOne(String invalid) {
+    String value = invalid.equals("<null>") ? null : invalid;
+    List<String> swhids = new ArrayList<>(Collections.nCopies(2000, database.nodes().get(0).swhid().toString()));
+    swhids.set(1500, value);
+    String expected = "swhid[1500]: " + assertThrows(IllegalArgumentException.class, () -> Swhid.parse(value)).getMessage();
+    FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> exchange(swhids, ArrowType.Utf8.INSTANCE));
+    assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
+    assertEquals(expected, e.status().description());
+    if (value != null) {
+      StringBuilder json = new StringBuilder("{\"provenance\": [");
+      for (int i = 0; i < swhids.size(); i++) {
+        json.append(i == 0 ? "" : ",").append('"').append(swhids.get(i)).append('"');
+      }
+      FlightRuntimeException byTicket = assertThrows(FlightRuntimeException.class,
+          () -> read(ticket(json.append("]}").toString())));
+      assertEquals(expected, byTicket.status().description());
     }
   }
 
@@ -358,6 +386,37 @@ class FlightTest {
     }
     Collections.shuffle(swhids, random);
     return swhids;
+  }
+
+  /** Bulk provenance of {@code swhids} (null: a null value) by DoExchange, sent 1000 at a time in a column of {@code type}. */
+  private List<String[]> exchange(List<String> swhids, ArrowType type) throws Exception {
+    FlightDescriptor command = FlightDescriptor.command("{\"exchange\": \"provenance\"}".getBytes(StandardCharsets.UTF_8));
+    List<String[]> rows = new ArrayList<>();
+    try (FlightClient.ExchangeReaderWriter exchange = client.doExchange(command);
+        VectorSchemaRoot request = VectorSchemaRoot.create(new Schema(List.of(Field.nullable("swhid", type))), allocator)) {
+      exchange.getWriter().start(request);
+      VariableWidthFieldVector column = (VariableWidthFieldVector) request.getVector("swhid");
+      for (int start = 0; start < swhids.size(); start += 1000) {
+        request.allocateNew();
+        int count = Math.min(1000, swhids.size() - start);
+        for (int i = 0; i < count; i++) {
+          String swhid = swhids.get(start + i);
+          if (swhid == null) {
+            column.setNull(i);
+          } else {
+            column.setSafe(i, swhid.getBytes(StandardCharsets.UTF_8));
+          }
+        }
+        request.setRowCount(count);
+        exchange.getWriter().putNext();
+      }
+      exchange.getWriter().completed();
+      FlightStream results = exchange.getReader();
+      while (results.next()) {
+        rows.addAll(rows(results.getRoot()));
+      }
+    }
+    return rows;
   }
 
   private List<String[]> whereAreOne(List<Swhid> swhids) {

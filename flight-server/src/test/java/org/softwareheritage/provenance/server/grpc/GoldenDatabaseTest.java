@@ -17,7 +17,11 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,6 +98,41 @@ class GoldenDatabaseTest {
       assertAnswer((String) row[0], (String) row[1], (String) row[2], results.get(i));
     }
     assertAnswer(unknown, null, null, results.get(rows.size()));
+  }
+
+  /** Flight bulk provenance (bytes end to end) gives the answers of WhereIsOne (strings), row for row. */
+  @Test
+  void flightBulkProvenanceAnswersLikeWhereIsOne() throws Exception {
+    List<String> swhids = new ArrayList<>(expectedAnswers().map(row -> (String) row.get()[0]).toList());
+    swhids.add("swh:1:cnt:7e5dda5a1a86a6f6ca4275658284f8feda827f90");
+    String ticket = "{\"provenance\": [\"" + String.join("\", \"", swhids) + "\"]}";
+    List<String[]> rows = new ArrayList<>();
+    try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
+        FlightClient client = server.flightClient(allocator);
+        FlightStream stream = client.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)))) {
+      while (stream.next()) {
+        VectorSchemaRoot root = stream.getRoot();
+        for (int i = 0; i < root.getRowCount(); i++) {
+          rows.add(new String[] {text(root, "swhid", i), text(root, "anchor", i), text(root, "origin", i)});
+        }
+      }
+    }
+    assertEquals(swhids.size(), rows.size());
+    for (int i = 0; i < swhids.size(); i++) {
+      WhereIsOneResult result;
+      try {
+        result = server.blockingStub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhids.get(i)).build());
+      } catch (StatusRuntimeException e) {
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        result = WhereIsOneResult.newBuilder().setSwhid(swhids.get(i)).build();
+      }
+      assertAnswer(rows.get(i)[0], rows.get(i)[1], rows.get(i)[2], result);
+    }
+  }
+
+  private static String text(VectorSchemaRoot root, String column, int row) {
+    Object value = root.getVector(column).getObject(row);
+    return value == null ? null : value.toString();
   }
 
   @Test
