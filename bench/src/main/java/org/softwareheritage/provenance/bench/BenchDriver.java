@@ -107,7 +107,10 @@ public final class BenchDriver implements Callable<Integer> {
     try (FlightBench flight = new FlightBench(host, port)) {
       ObjectNode bulkProvenance = figures.putObject("flight_bulk_swhids_per_s");
       for (int size : phases.contains("flight-bulk") ? BULK_SIZES : new int[0]) {
-        flight.bulkProvenanceSwhidsPerSecond(bulk.subList(0, Math.min(100_000, size)));
+        // a JVM client needs a few calls before its Flight and gRPC paths are compiled
+        for (int warmUp = 0; warmUp < 3; warmUp++) {
+          flight.bulkProvenanceSwhidsPerSecond(bulk.subList(0, Math.min(100_000, size)));
+        }
         double rate = flight.bulkProvenanceSwhidsPerSecond(bulk.subList(0, size));
         bulkProvenance.put(Integer.toString(size), rate);
         log("Flight bulk provenance " + size + ": " + Math.round(rate) + " SWHIDs/s");
