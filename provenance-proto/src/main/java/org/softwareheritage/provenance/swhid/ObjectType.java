@@ -40,7 +40,8 @@ public enum ObjectType {
   /** The type whose tag is the three ASCII bytes {@code text[from, from + 3)}, or {@code null} if there is none. */
   public static ObjectType fromTag(byte[] text, int from) {
     for (ObjectType type : VALUES) {
-      if (text[from] == type.tag.charAt(0) && text[from + 1] == type.tag.charAt(1) && text[from + 2] == type.tag.charAt(2)) {
+      if (text[from] == type.tag.charAt(0) && text[from + 1] == type.tag.charAt(1)
+          && text[from + 2] == type.tag.charAt(2)) {
         return type;
       }
     }

@@ -16,7 +16,7 @@ final class RequestSwhids {
   static final int TEXT = Swhid.TEXT_LENGTH;
 
   private final ArrowBufPointer pointer = new ArrowBufPointer();
-  /** SWHID {@code i} is {@code texts[50 i, 50 i + 50)}, of type {@code types[i]} and sha1_git {@code hashes[20 i, 20 i + 20)}. */
+  /** SWHID {@code i}: text {@code texts[50 i, 50 i + 50)}, type {@code types[i]}, sha1_git {@code hashes[20 i, 20 i + 20)}. */
   byte[] texts = new byte[0];
   byte[] types = new byte[0];
   byte[] hashes = new byte[0];

@@ -134,8 +134,9 @@ public final class NodeIndex implements AutoCloseable {
   /**
    * The rows of {@code count} SWHIDs at once: {@code rows[i]} is the row of the SWHID of type
    * {@code types[from + i]} (an {@link ObjectType} ordinal) and sha1_git
-   * {@code hashes[20 (from + i), 20 (from + i) + 20)}, or -1. Each step is one loop over all SWHIDs with independent memory reads, so the cache
-   * misses of different SWHIDs overlap instead of being paid one after the other.
+   * {@code hashes[20 (from + i), 20 (from + i) + 20)}, or -1. Each step is one loop over all SWHIDs
+   * with independent memory reads, so the cache misses of different SWHIDs overlap instead of
+   * being paid one after the other.
    */
   public void rows(byte[] types, byte[] hashes, int from, int count, int[] rows) {
     for (int i = 0; i < count; i++) {
