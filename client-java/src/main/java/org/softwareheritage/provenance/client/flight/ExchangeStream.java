@@ -3,6 +3,7 @@ package org.softwareheritage.provenance.client.flight;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightStream;
@@ -23,6 +24,8 @@ import org.softwareheritage.provenance.swhid.Swhid;
  */
 final class ExchangeStream implements BatchStream {
   private static final Schema INPUT = new Schema(List.of(Field.notNullable("swhid", ArrowType.Utf8.INSTANCE)));
+  /** How long the writer waits between checks of the transport's ready state (20 µs: a millisecond sleep starves it). */
+  private static final long READY_POLL_NANOS = 20_000;
 
   private final FlightClient.ExchangeReaderWriter exchange;
   private final FlightStream reader;
@@ -75,7 +78,10 @@ final class ExchangeStream implements BatchStream {
   /** Waits until the transport takes more (Flight clients cannot be told, so this polls); false once closed. */
   private boolean awaitReady(FlightClient.ClientStreamListener out) throws InterruptedException {
     while (!out.isReady() && !closed) {
-      Thread.sleep(1);
+      LockSupport.parkNanos(READY_POLL_NANOS);
+      if (Thread.interrupted()) {
+        throw new InterruptedException("interrupted while waiting to send SWHIDs");
+      }
     }
     return !closed;
   }
