@@ -17,7 +17,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.BaseFixedWidthVector;
-import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BaseVariableWidthVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.TimeStampVector;
@@ -40,6 +39,11 @@ import org.softwareheritage.provenance.swhid.ObjectType;
 public final class TableLoader {
   private static final long BATCH_ROWS = 1 << 17;
   private static final byte UNRESOLVED = -1;
+  /** The three-letter tag of each object type, by ordinal, as {@link #packedTag} packs it. */
+  private static final int[] PACKED_TAGS = Arrays.stream(ObjectType.values())
+      .map(type -> type.tag().getBytes(StandardCharsets.US_ASCII))
+      .mapToInt(tag -> packedTag(tag[0], tag[1], tag[2]))
+      .toArray();
 
   private final BufferAllocator allocator;
   private final DatabaseLocation location;
@@ -249,41 +253,61 @@ public final class TableLoader {
 
   private static void copyNodeTypes(ProvenanceTable table, String source, ProvenanceTable.Column column,
       FieldVector from, DictionaryProvider dictionaries, TinyIntVector to, int row, int count) {
+    long target = to.getDataBufferAddress() + row;
     if (from.getField().getDictionary() != null) {
       VarCharVector tags = (VarCharVector) dictionaries.lookup(from.getField().getDictionary().getId()).getVector();
       byte[] ordinals = new byte[tags.getValueCount()];
       Arrays.fill(ordinals, UNRESOLVED);
-      BaseIntVector indices = (BaseIntVector) from;
+      BaseFixedWidthVector indices = (BaseFixedWidthVector) from;
+      int width = indices.getTypeWidth();
+      long address = indices.getDataBufferAddress();
       for (int i = 0; i < count; i++) {
-        int index = (int) indices.getValueAsLong(i);
-        if (ordinals[index] == UNRESOLVED) {
-          ordinals[index] = typeOrdinal(table, source, column, tags, index);
+        long index = dictionaryIndex(address, width, i);
+        if (index < 0 || index >= ordinals.length) {
+          throw new DatabaseLoadException("table " + table.directory() + ", file " + source + ", column "
+              + column.name() + ": dictionary index " + index + " out of range");
         }
-        to.set(row + i, ordinals[index]);
+        if (ordinals[(int) index] == UNRESOLVED) {
+          ordinals[(int) index] = typeOrdinal(table, source, column, tags, (int) index);
+        }
+        MemoryUtil.putByte(target + i, ordinals[(int) index]);
       }
     } else {
       VarCharVector tags = (VarCharVector) from;
       for (int i = 0; i < count; i++) {
-        to.set(row + i, typeOrdinal(table, source, column, tags, i));
+        MemoryUtil.putByte(target + i, typeOrdinal(table, source, column, tags, i));
       }
     }
   }
 
+  private static long dictionaryIndex(long address, int width, int i) {
+    return switch (width) {
+      case Byte.BYTES -> MemoryUtil.getByte(address + i);
+      case Short.BYTES -> MemoryUtil.getShort(address + ((long) i << 1));
+      case Integer.BYTES -> MemoryUtil.getInt(address + ((long) i << 2));
+      default -> MemoryUtil.getLong(address + ((long) i << 3));
+    };
+  }
+
   private static byte typeOrdinal(ProvenanceTable table, String source, ProvenanceTable.Column column,
       VarCharVector tags, int index) {
-    long start = tags.getStartOffset(index);
-    if (!tags.isNull(index) && tags.getEndOffset(index) - start == 3) {
-      ArrowBuf data = tags.getDataBuffer();
-      for (ObjectType type : ObjectType.values()) {
-        String tag = type.tag();
-        if (data.getByte(start) == tag.charAt(0) && data.getByte(start + 1) == tag.charAt(1)
-            && data.getByte(start + 2) == tag.charAt(2)) {
-          return (byte) type.ordinal();
+    long offsets = tags.getOffsetBufferAddress() + (long) index * BaseVariableWidthVector.OFFSET_WIDTH;
+    int start = MemoryUtil.getInt(offsets);
+    if (MemoryUtil.getInt(offsets + BaseVariableWidthVector.OFFSET_WIDTH) - start == 3 && !tags.isNull(index)) {
+      long address = tags.getDataBufferAddress() + start;
+      int packed = packedTag(MemoryUtil.getByte(address), MemoryUtil.getByte(address + 1), MemoryUtil.getByte(address + 2));
+      for (int ordinal = 0; ordinal < PACKED_TAGS.length; ordinal++) {
+        if (PACKED_TAGS[ordinal] == packed) {
+          return (byte) ordinal;
         }
       }
     }
     throw new DatabaseLoadException("table " + table.directory() + ", file " + source + ", column "
         + column.name() + ": unknown object type '" + tags.getObject(index) + "'");
+  }
+
+  private static int packedTag(byte first, byte second, byte third) {
+    return (first & 0xff) << 16 | (second & 0xff) << 8 | (third & 0xff);
   }
 
   private static String firstLine(Throwable e) {
