@@ -4,15 +4,14 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.arrow.flight.FlightServer;
@@ -94,9 +93,9 @@ public final class ProvenanceServer implements AutoCloseable {
       Consumer<NettyServerBuilder> transport) throws IOException {
     HealthStatusManager health = new HealthStatusManager();
     ExecutorService workers = Executors.newFixedThreadPool(
-        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), namedThreads("grpc-worker-"));
+        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("grpc-worker", true));
     // DoGet streams run on threads of their own, never on a gRPC callback thread (see ProvenanceFlightProducer)
-    ExecutorService streams = Executors.newCachedThreadPool(namedThreads("flight-stream-"));
+    ExecutorService streams = Executors.newCachedThreadPool(new DefaultThreadFactory("flight-stream", true));
     BufferAllocator flightMemory = allocator.newChildAllocator("flight", 0, Long.MAX_VALUE);
     AtomicReference<ProvenanceQueries> queries = new AtomicReference<>();
     DeferredFlightProducer producer = new DeferredFlightProducer();
@@ -151,15 +150,6 @@ public final class ProvenanceServer implements AutoCloseable {
     for (String service : HEALTH_SERVICE_NAMES) {
       health.setStatus(service, status);
     }
-  }
-
-  private static ThreadFactory namedThreads(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   /** The port the server listens on. */
