@@ -59,7 +59,7 @@ class RandomDatabaseClientTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = RandomDatabase.generate(11, 3000);
+    database = RandomDatabase.generate(11, 3000, RandomDatabase.NodeIds.DENSE);
     database.write(directory.resolve("db"));
     server = RunningServer.start(directory.resolve("db"), new FlightOptions(700, 256, 1_000_000), builder -> { });
   }

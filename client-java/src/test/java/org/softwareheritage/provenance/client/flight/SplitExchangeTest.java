@@ -57,7 +57,7 @@ class SplitExchangeTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = RandomDatabase.generate(23, 1500);
+    database = RandomDatabase.generate(23, 1500, RandomDatabase.NodeIds.SPARSE);
     database.write(directory.resolve("db"));
     server = RunningServer.start(directory.resolve("db"), new FlightOptions(4096, 256, SERVER_LIMIT), b -> b.intercept(CALLS));
   }

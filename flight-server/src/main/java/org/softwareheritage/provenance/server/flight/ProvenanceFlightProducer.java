@@ -31,7 +31,6 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.index.KeyRangeIndex;
-import org.softwareheritage.provenance.server.index.NodeIndex;
 import org.softwareheritage.provenance.server.index.RowRange;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.storage.LoadedTable;
@@ -68,9 +67,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     this.allocator = allocator;
     this.options = options;
     for (ProvenanceTable table : ProvenanceTable.values()) {
-      if (!table.sortKey().isEmpty()) {
-        keyIndices.put(table, new KeyRangeIndex(data.database().table(table)));
-      }
+      keyIndices.put(table, new KeyRangeIndex(data.database().table(table)));
     }
   }
 
@@ -263,12 +260,9 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     KeyRangeIndex keys = keyIndices.get(table.table());
     if (request.keys() != null) {
       for (long key : request.keys()) {
-        ranges.add(keys != null ? keys.rows(key) : nodeRow(key));
+        ranges.add(keys.rows(key));
       }
     } else if (request.keyRange() != null) {
-      if (keys == null) {
-        throw new IllegalArgumentException("table " + request.table() + " is not sorted by a key: use \"keys\"");
-      }
       ranges.add(keys.rows(request.keyRange()[0], request.keyRange()[1]));
     } else {
       ranges.add(new RowRange(0, table.rowCount()));
@@ -284,12 +278,6 @@ public final class ProvenanceFlightProducer implements FlightProducer {
       ranges.add(RowRange.EMPTY);
     }
     return ranges;
-  }
-
-  private RowRange nodeRow(long id) {
-    NodeIndex nodes = data.index().nodes();
-    int row = nodes.rowOfId(id);
-    return row < 0 ? RowRange.EMPTY : new RowRange(row, row + 1);
   }
 
   /**

@@ -1,11 +1,11 @@
 package org.softwareheritage.provenance.server.index;
 
 import org.softwareheritage.provenance.server.storage.LoadedTable;
-import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 
 /**
- * Key → row range of a table kept sorted by its first key column (the {@code *_in_*} tables and
- * origins). Binary search over the key column itself: no memory beyond the table.
+ * Key → row range of a table kept sorted by its key column (the node or origin id, the first
+ * column of a {@code *_in_*} table). Binary search over the key column itself: no memory beyond
+ * the table.
  */
 public final class KeyRangeIndex {
   private final LoadedTable table;
@@ -13,12 +13,8 @@ public final class KeyRangeIndex {
   private final int rows;
 
   public KeyRangeIndex(LoadedTable table) {
-    ProvenanceTable definition = table.table();
-    if (definition.sortKey().isEmpty()) {
-      throw new IllegalArgumentException("table " + definition.directory() + " is not sorted by a key");
-    }
     this.table = table;
-    this.keyAddress = table.u64Address(definition.sortKey().get(0));
+    this.keyAddress = table.u64Address(table.table().sortKey().get(0));
     this.rows = table.rowCount();
   }
 

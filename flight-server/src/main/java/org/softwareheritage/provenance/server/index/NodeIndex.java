@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;
-import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.LoadedTable;
@@ -16,9 +15,9 @@ import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * Maps SWHIDs and node ids to rows of the nodes table and back. Two open-addressing hash tables
- * of row numbers in Arrow memory (8 to 16 bytes per node each), probed against the nodes' own
- * columns, so a lookup costs one or two cache misses whatever the database size.
+ * SWHID → row of the nodes table, and the SWHID of a row as text. An open-addressing hash table
+ * of row numbers in Arrow memory (6.4 bytes per node), probed against the nodes' own columns, so
+ * a lookup costs one or two cache misses whatever the database size.
  */
 public final class NodeIndex implements AutoCloseable {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -40,85 +39,89 @@ public final class NodeIndex implements AutoCloseable {
     }
   }
 
+  /** Rows inserted into the table at a time (see {@link #insertAll}). */
+  private static final int INSERT_BLOCK = 256;
+
   /** Ints {@link #writeSwhids} gathers per row: the type and the 5 words of the hash. */
   public static final int GATHERED_INTS = 1 + Swhid.HASH_LENGTH / Integer.BYTES;
 
+  private final NodeIds ids;
   private final int size;
-  private final long idAddress;
-  private final long typeAddress;
   private final long hashAddress;
+  private final long capacity;
   private final ArrowBuf bySwhid;
-  private final ArrowBuf byId;
+  // slots are read by address: ArrowBuf's checked accessors cost more than the probe itself
   private final long bySwhidAddress;
-  private final long byIdAddress;
-  private final long mask;
 
-  private NodeIndex(LoadedTable nodes, ArrowBuf bySwhid, ArrowBuf byId, long mask) {
+  private NodeIndex(LoadedTable nodes, NodeIds ids, ArrowBuf bySwhid, long capacity) {
+    this.ids = ids;
     this.size = nodes.rowCount();
-    this.idAddress = nodes.u64Address("id");
-    this.typeAddress = ((BaseFixedWidthVector) nodes.vector("type")).getDataBufferAddress();
     this.hashAddress = ((BaseFixedWidthVector) nodes.vector("sha1_git")).getDataBufferAddress();
+    this.capacity = capacity;
     this.bySwhid = bySwhid;
-    this.byId = byId;
-    // slots are read by address: ArrowBuf's checked accessors cost more than the probe itself
     this.bySwhidAddress = bySwhid.memoryAddress();
-    this.byIdAddress = byId.memoryAddress();
-    this.mask = mask;
   }
 
   /**
-   * Indexes {@code nodes}.
+   * Indexes the SWHIDs of {@code nodes}, whose types {@code ids} reads; {@code ids} stays the
+   * caller's and must outlive the index.
    *
-   * @throws DatabaseLoadException if two rows share an id or a SWHID
+   * @throws DatabaseLoadException if two rows share a SWHID
    */
-  public static NodeIndex build(LoadedTable nodes, BufferAllocator allocator) {
-    long capacity = Math.max(16, Long.highestOneBit(Math.max(1, nodes.rowCount())) << 2);
+  public static NodeIndex build(LoadedTable nodes, NodeIds ids, BufferAllocator allocator) {
+    long capacity = OpenAddressing.capacity(nodes.rowCount());
     ArrowBuf bySwhid = allocator.buffer(capacity * Integer.BYTES);
-    ArrowBuf byId = null;
     try {
-      byId = allocator.buffer(capacity * Integer.BYTES);
       bySwhid.setZero(0, bySwhid.capacity());
-      byId.setZero(0, byId.capacity());
-      NodeIndex index = new NodeIndex(nodes, bySwhid, byId, capacity - 1);
-      for (int row = 0; row < index.size; row++) {
-        index.insert(row);
-      }
+      NodeIndex index = new NodeIndex(nodes, ids, bySwhid, capacity);
+      index.insertAll();
       return index;
     } catch (RuntimeException e) {
       bySwhid.close();
-      if (byId != null) {
-        byId.close();
-      }
       throw e;
     }
   }
 
-  private void insert(int row) {
-    long id = id(row);
-    long slot = mix(id) & mask;
-    for (int other; (other = MemoryUtil.getInt(byIdAddress + (slot << 2)) - 1) >= 0; slot = (slot + 1) & mask) {
-      if (id(other) == id) {
-        throw new DatabaseLoadException("table nodes, column id: duplicate node id " + Long.toUnsignedString(id));
+  /**
+   * Inserts every row, a block at a time: the home slots of the block's rows, then the hashes of
+   * the rows found in them, are first read in loops of independent reads, so that their cache
+   * misses overlap; then the rows are inserted, reading from the cache.
+   */
+  private void insertAll() {
+    long[] slots = new long[INSERT_BLOCK];
+    int[] occupants = new int[INSERT_BLOCK];
+    for (int start = 0; start < size; start += INSERT_BLOCK) {
+      int count = Math.min(INSERT_BLOCK, size - start);
+      for (int i = 0; i < count; i++) {
+        long address = hashAddress + (long) (start + i) * Swhid.HASH_LENGTH;
+        slots[i] = slot(swhidHash(ids.typeOrdinal(start + i), MemoryUtil.getLong(address),
+            MemoryUtil.getLong(address + 8), MemoryUtil.getInt(address + 16)));
+        occupants[i] = MemoryUtil.getInt(bySwhidAddress + (slots[i] << 2)) - 1;
+      }
+      for (int i = 0; i < count; i++) {
+        if (occupants[i] >= 0) {
+          occupants[i] = MemoryUtil.getInt(hashAddress + (long) occupants[i] * Swhid.HASH_LENGTH);
+        }
+      }
+      for (int i = 0; i < count; i++) {
+        insert(start + i, slots[i]);
       }
     }
-    MemoryUtil.putInt(byIdAddress + (slot << 2), row + 1);
+  }
+
+  private void insert(int row, long home) {
     long address = hashAddress + (long) row * Swhid.HASH_LENGTH;
     long a = MemoryUtil.getLong(address);
     long b = MemoryUtil.getLong(address + 8);
     int c = MemoryUtil.getInt(address + 16);
-    int type = typeOrdinal(row);
-    slot = swhidHash(type, a, b, c) & mask;
-    for (int other; (other = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1) >= 0; slot = (slot + 1) & mask) {
+    int type = ids.typeOrdinal(row);
+    long slot = home;
+    for (int other; (other = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1) >= 0; slot = next(slot)) {
       if (matches(other, type, a, b, c)) {
         throw new DatabaseLoadException("table nodes, column sha1_git: duplicate SWHID " + swhid(row));
       }
     }
     MemoryUtil.putInt(bySwhidAddress + (slot << 2), row + 1);
-  }
-
-  /** Number of nodes. */
-  public int size() {
-    return size;
   }
 
   /** The row of {@code swhid}, or -1 if the database does not know it. */
@@ -128,7 +131,7 @@ public final class NodeIndex implements AutoCloseable {
     long b = (long) LONGS.get(hash, 8);
     int c = (int) INTS.get(hash, 16);
     int type = swhid.type().ordinal();
-    return probe(swhidHash(type, a, b, c) & mask, type, a, b, c);
+    return probe(slot(swhidHash(type, a, b, c)), type, a, b, c);
   }
 
   /**
@@ -141,8 +144,8 @@ public final class NodeIndex implements AutoCloseable {
   public void rows(byte[] types, byte[] hashes, int from, int count, int[] rows) {
     for (int i = 0; i < count; i++) {
       int h = (from + i) * Swhid.HASH_LENGTH;
-      long slot = swhidHash(types[from + i], (long) LONGS.get(hashes, h), (long) LONGS.get(hashes, h + 8),
-          (int) INTS.get(hashes, h + 16)) & mask;
+      long slot = slot(swhidHash(types[from + i], (long) LONGS.get(hashes, h), (long) LONGS.get(hashes, h + 8),
+          (int) INTS.get(hashes, h + 16)));
       rows[i] = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1;
     }
     for (int i = 0; i < count; i++) {
@@ -152,14 +155,14 @@ public final class NodeIndex implements AutoCloseable {
       int c = (int) INTS.get(hashes, h + 16);
       int type = types[from + i];
       if (rows[i] >= 0 && !matches(rows[i], type, a, b, c)) {
-        rows[i] = probe((swhidHash(type, a, b, c) + 1) & mask, type, a, b, c);
+        rows[i] = probe(next(slot(swhidHash(type, a, b, c))), type, a, b, c);
       }
     }
   }
 
   /** The row of a SWHID (by its type ordinal and hash words), probing from {@code slot} on; -1 if absent. */
   private int probe(long slot, int type, long a, long b, int c) {
-    for (; ; slot = (slot + 1) & mask) {
+    for (; ; slot = next(slot)) {
       int row = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1;
       if (row < 0 || matches(row, type, a, b, c)) {
         return row;
@@ -167,30 +170,11 @@ public final class NodeIndex implements AutoCloseable {
     }
   }
 
-  /** The row of the node whose id is {@code id}, or -1 if there is none. */
-  public int rowOfId(long id) {
-    for (long slot = mix(id) & mask; ; slot = (slot + 1) & mask) {
-      int row = MemoryUtil.getInt(byIdAddress + (slot << 2)) - 1;
-      if (row < 0 || id(row) == id) {
-        return row;
-      }
-    }
-  }
-
-  /** The node id of {@code row}. */
-  public long id(int row) {
-    return LoadedTable.u64(idAddress, row);
-  }
-
-  public ObjectType type(int row) {
-    return ObjectType.fromOrdinal(typeOrdinal(row));
-  }
-
   /** The SWHID of {@code row}. */
   public Swhid swhid(int row) {
     byte[] hash = new byte[Swhid.HASH_LENGTH];
     MemoryUtil.copyFromMemory(hashAddress + (long) row * Swhid.HASH_LENGTH, hash, 0, Swhid.HASH_LENGTH);
-    return Swhid.of(type(row), hash);
+    return Swhid.of(ids.type(row), hash);
   }
 
   /**
@@ -206,7 +190,7 @@ public final class NodeIndex implements AutoCloseable {
       int row = rows[i];
       if (row >= 0) {
         long hash = hashAddress + (long) row * Swhid.HASH_LENGTH;
-        scratch[gathered] = typeOrdinal(row);
+        scratch[gathered] = ids.typeOrdinal(row);
         for (int w = 0; w < Swhid.HASH_LENGTH / Integer.BYTES; w++) {
           scratch[gathered + 1 + w] = MemoryUtil.getInt(hash + (long) w * Integer.BYTES);
         }
@@ -226,7 +210,7 @@ public final class NodeIndex implements AutoCloseable {
   /** The SWHID of {@code row} as {@value Swhid#TEXT_LENGTH} ASCII bytes (see {@link #writeSwhids}). */
   public byte[] swhidBytes(int row) {
     byte[] text = new byte[Swhid.TEXT_LENGTH];
-    int type = typeOrdinal(row);
+    int type = ids.typeOrdinal(row);
     NATIVE_LONGS.set(text, 0, TAG_HEADS[type]);
     NATIVE_SHORTS.set(text, 8, TAG_TAILS[type]);
     long hash = hashAddress + (long) row * Swhid.HASH_LENGTH;
@@ -251,41 +235,31 @@ public final class NodeIndex implements AutoCloseable {
     return x + 0x3030303030303030L + letters * 39;
   }
 
-  /** Bytes of Arrow memory held by the hash tables (the nodes table is counted on its own). */
+  /** Bytes of Arrow memory held by the hash table (the nodes table is counted on its own). */
   public long sizeInBytes() {
-    return bySwhid.capacity() + byId.capacity();
-  }
-
-  private int typeOrdinal(int row) {
-    return MemoryUtil.getByte(typeAddress + row);
+    return bySwhid.capacity();
   }
 
   private boolean matches(int row, int type, long a, long b, int c) {
     long address = hashAddress + (long) row * Swhid.HASH_LENGTH;
     return MemoryUtil.getLong(address) == a && MemoryUtil.getLong(address + 8) == b
-        && MemoryUtil.getInt(address + 16) == c && typeOrdinal(row) == type;
+        && MemoryUtil.getInt(address + 16) == c && ids.typeOrdinal(row) == type;
+  }
+
+  private long slot(long hash) {
+    return OpenAddressing.slot(hash, capacity);
+  }
+
+  private long next(long slot) {
+    return OpenAddressing.next(slot, capacity);
   }
 
   private static long swhidHash(int type, long a, long b, int c) {
-    return mix(a ^ mix(b ^ mix(((long) c << 8) | type)));
-  }
-
-  /** The finaliser of MurmurHash3: spreads every input bit over the whole word. */
-  private static long mix(long x) {
-    x ^= x >>> 33;
-    x *= 0xff51afd7ed558ccdL;
-    x ^= x >>> 33;
-    x *= 0xc4ceb9fe1a85ec53L;
-    x ^= x >>> 33;
-    return x;
+    return OpenAddressing.mix(a ^ OpenAddressing.mix(b ^ OpenAddressing.mix(((long) c << 8) | type)));
   }
 
   @Override
   public void close() {
-    try {
-      AutoCloseables.close(byId, bySwhid);
-    } catch (Exception e) {
-      throw new IllegalStateException("closing node index", e);
-    }
+    bySwhid.close();
   }
 }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.softwareheritage.provenance.server.index.KeyRangeIndex;
+import org.softwareheritage.provenance.server.index.NodeIds;
 import org.softwareheritage.provenance.server.index.NodeIndex;
 import org.softwareheritage.provenance.server.index.ProvenanceIndex;
 import org.softwareheritage.provenance.server.index.RowRange;
@@ -18,10 +19,12 @@ import org.softwareheritage.provenance.swhid.Swhid;
  */
 public final class ProvenanceQueries {
   private final ProvenanceIndex index;
+  private final NodeIds ids;
   private final NodeIndex nodes;
 
   public ProvenanceQueries(ProvenanceIndex index) {
     this.index = index;
+    this.ids = index.ids();
     this.nodes = index.nodes();
   }
 
@@ -81,8 +84,8 @@ public final class ProvenanceQueries {
    */
   public List<Anchor> allAnchors(int row) {
     Map<Long, Long> dates = new HashMap<>();
-    long id = nodes.id(row);
-    switch (nodes.type(row)) {
+    long id = ids.id(row);
+    switch (ids.type(row)) {
       case REVISION, RELEASE -> dates.put(id, index.anchorDate(row));
       case DIRECTORY -> addRevisions(index.directoriesInRevisions(), id, dates);
       case CONTENT -> {
@@ -102,7 +105,7 @@ public final class ProvenanceQueries {
         ? Long.compareUnsigned(a.getKey(), b.getKey()) : Long.compare(a.getValue(), b.getValue()));
     List<Anchor> result = new ArrayList<>(anchors.size());
     for (Map.Entry<Long, Long> anchor : anchors) {
-      int anchorRow = nodes.rowOfId(anchor.getKey());
+      int anchorRow = ids.row(anchor.getKey());
       result.add(new Anchor(anchorRow, anchor.getValue(), index.originRow(anchorRow)));
     }
     return result;

@@ -12,7 +12,7 @@ public enum ProvenanceTable {
       lookup("id", ColumnKind.NODE_ID),
       lookup("type", ColumnKind.NODE_TYPE),
       lookup("sha1_git", ColumnKind.SHA1_GIT)),
-      List.of()),
+      List.of("id")),
   ORIGINS("origins", List.of(
       lookup("id", ColumnKind.NODE_ID),
       lookup("url", ColumnKind.URL)),
@@ -78,7 +78,7 @@ public enum ProvenanceTable {
     return allColumns;
   }
 
-  /** Columns the rows are sorted by in memory (empty: kept in file order). */
+  /** Columns the rows are sorted by in memory; the first is the table's key. */
   public List<String> sortKey() {
     return sortKey;
   }

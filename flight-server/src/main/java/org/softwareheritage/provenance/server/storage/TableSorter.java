@@ -24,7 +24,7 @@ final class TableSorter {
       List<FieldVector> vectors, BufferAllocator allocator) {
     List<String> key = table.sortKey();
     int rows = vectors.isEmpty() ? 0 : vectors.get(0).getValueCount();
-    if (key.isEmpty() || rows < 2) {
+    if (rows < 2) {
       return vectors;
     }
     long[] addresses = new long[key.size()];

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.server.example.ExampleDatabase;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
+import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.server.storage.TableWriter;
 
 /** Every bad database stops {@code serve} with exit code 1 and one line naming table, file and column. */
@@ -158,6 +159,15 @@ class LoaderFaultsTest {
       writeFile(file, new VectorSchemaRoot(List.of(revrels, origins)));
     }
     assertFailsWith("error: table revisions_in_origins, column revrel: node id 11 is a cnt, expected rev or rel");
+  }
+
+  @Test
+  void revisionWithTwoAuthorDates() throws IOException {
+    deleteTree(database.resolve("contents_in_revisions_without_frontiers"));
+    new TableWriter(allocator, database).write(ProvenanceTable.CONTENTS_IN_REVISIONS, "bad.parquet",
+        List.<Object[]>of(new Object[] {11L, 3L, 1111144441L, new byte[0]}), false);
+    assertFailsWith("error: table contents_in_revisions_without_frontiers, column revrel_author_date: node id 3"
+        + " has two author dates, 1111144440 and 1111144441");
   }
 
   private Path replaceTable(String table) throws IOException {

@@ -65,7 +65,7 @@ class FlightTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = RandomDatabase.generate(3, 3000);
+    database = RandomDatabase.generate(3, 3000, RandomDatabase.NodeIds.SPARSE);
     database.write(directory);
     server = RunningServer.start(directory, new FlightOptions(700, 500, 1_000_000), builder -> builder.intercept(new MessageCounter(SENT)));
   }
@@ -181,6 +181,18 @@ class FlightTest {
       }
       assertEquals(1, rows);
     }
+  }
+
+  @Test
+  void nodesAreSortedByIdAndTakeKeyRanges() throws Exception {
+    List<Long> ids = database.nodes().stream().map(RandomDatabase.Node::id).sorted(Long::compareUnsigned).toList();
+    assertEquals(ids.stream().map(Long::toUnsignedString).toList(),
+        read(ticket("{\"table\": \"nodes\", \"columns\": [\"id\"]}")));
+    long low = ids.get(ids.size() / 4);
+    long high = ids.get(ids.size() / 2);
+    assertEquals(ids.subList(ids.size() / 4, ids.size() / 2 + 1).stream().map(Long::toUnsignedString).toList(),
+        read(ticket("{\"table\": \"nodes\", \"columns\": [\"id\"], \"key_range\": ["
+            + Long.toUnsignedString(low) + ", " + Long.toUnsignedString(high) + "]}")));
   }
 
   @Test
@@ -312,7 +324,6 @@ class FlightTest {
       "{\"table\": \"revisions_in_origins\", \"key\": -1}",
       "{\"table\": \"revisions_in_origins\", \"key\": 18446744073709551616}",
       "{\"table\": \"revisions_in_origins\", \"key\": 1, \"keys\": [1]}",
-      "{\"table\": \"nodes\", \"key_range\": [1, 2]}",
       "{\"table\": \"nodes\", \"rows\": [5, 2]}",
       "{\"provenance\": [\"swh:1:cnt:xyz\"]}",
       "{\"provenance\": \"swh:1:cnt:0000000000000000000000000000000000000001\"}",

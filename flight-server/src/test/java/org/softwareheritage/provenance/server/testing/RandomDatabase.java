@@ -50,17 +50,27 @@ public final class RandomDatabase {
     this.seed = seed;
   }
 
+  /** How node ids are chosen. */
+  public enum NodeIds {
+    /** Random, a quarter of them anywhere in the 64 bits. */
+    SPARSE,
+    /** Consecutive, as the upstream graph numbers its nodes, across 2^63. */
+    DENSE
+  }
+
   /** About {@code nodeCount} nodes and a few thousand rows per table. */
-  public static RandomDatabase generate(long seed, int nodeCount) {
+  public static RandomDatabase generate(long seed, int nodeCount, NodeIds nodeIds) {
     RandomDatabase db = new RandomDatabase(seed);
     Random random = new Random(seed);
     Set<Long> ids = new HashSet<>();
     Map<ObjectType, List<Node>> byType = new HashMap<>();
     for (int i = 0; i < nodeCount; i++) {
-      long id;
-      do {
-        id = random.nextInt(4) == 0 ? random.nextLong() : random.nextInt(nodeCount * 10);
-      } while (!ids.add(id));
+      long id = Long.MAX_VALUE - nodeCount / 2 + i;
+      if (nodeIds == NodeIds.SPARSE) {
+        do {
+          id = random.nextInt(4) == 0 ? random.nextLong() : random.nextInt(nodeCount * 10);
+        } while (!ids.add(id));
+      }
       ObjectType type = pickType(random);
       byte[] hash = new byte[Swhid.HASH_LENGTH];
       random.nextBytes(hash);
