@@ -1,6 +1,7 @@
 package org.softwareheritage.provenance.server.ops;
 
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sentry.Sentry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,8 +9,8 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.server.ProvenanceServer;
@@ -72,11 +73,10 @@ public final class Operations implements AutoCloseable {
     SentryReporting sentry = SentryReporting.fromEnvironment(env);
     Metrics metrics = Metrics.fromEnvironment(env, settings.metricsBind() != null);
     metrics.bindJvm();
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "ops-timer");
-      thread.setDaemon(true);
-      return thread;
-    });
+    // every call schedules its deadline here and cancels it when it ends: cancelled tasks must
+    // leave the queue, or a busy server keeps a minute of them (--max-call-time) on the heap
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("ops-timer", true));
+    timer.setRemoveOnCancelPolicy(true);
     return new Operations(settings, sentry, metrics, timer, List.copyOf(verifiers), adminToken);
   }
 
