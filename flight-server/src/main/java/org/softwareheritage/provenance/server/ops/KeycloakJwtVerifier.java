@@ -34,6 +34,7 @@ public final class KeycloakJwtVerifier implements TokenVerifier {
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
   private final String audience;
   private final String requiredRole;
+  private final boolean remoteKeys;
 
   /**
    * @param jwks an http(s) URL or a file path
@@ -42,13 +43,18 @@ public final class KeycloakJwtVerifier implements TokenVerifier {
   public KeycloakJwtVerifier(String jwks, String issuer, String audience, String requiredRole) throws IOException {
     this.audience = audience;
     this.requiredRole = requiredRole;
+    this.remoteKeys = isUrl(jwks);
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, source(jwks)));
     processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience,
         new JWTClaimsSet.Builder().issuer(issuer).claim("typ", "Bearer").build(), Set.of("exp", "sub")));
   }
 
+  private static boolean isUrl(String jwks) {
+    return jwks.startsWith("http://") || jwks.startsWith("https://");
+  }
+
   private static JWKSource<SecurityContext> source(String jwks) throws IOException {
-    if (jwks.startsWith("http://") || jwks.startsWith("https://")) {
+    if (isUrl(jwks)) {
       return JWKSourceBuilder.<SecurityContext>create(URI.create(jwks).toURL())
           .outageTolerant(OUTAGE_TOLERANCE_MS)
           .build();
@@ -58,6 +64,12 @@ public final class KeycloakJwtVerifier implements TokenVerifier {
     } catch (ParseException e) {
       throw new IOException("JWKS file " + jwks + ": " + e.getMessage(), e);
     }
+  }
+
+  /** With a JWKS URL, a token signed by an unknown key makes {@link #verify} fetch the keys. */
+  @Override
+  public boolean mayBlock() {
+    return remoteKeys;
   }
 
   @Override

@@ -1,5 +1,8 @@
 package org.softwareheritage.provenance.server.ops;
 
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sentry.Sentry;
@@ -9,6 +12,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -104,6 +108,16 @@ public final class Operations implements AutoCloseable {
     }
     if (!verifiers.isEmpty()) {
       builder.intercept(new BearerAuthentication(verifiers));
+    }
+    if (verifiers.stream().anyMatch(TokenVerifier::mayBlock)) {
+      // authentication may fetch keys over HTTP: grpc-java usually starts a call (the
+      // interceptors) on a worker before switching executors, but not always, so no switch
+      builder.callExecutor(new ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+          return null;
+        }
+      });
     }
     builder.intercept(maintenance);
     builder.intercept(new CallMonitor(metrics.registry()));

@@ -8,4 +8,7 @@ public interface TokenVerifier {
    * @throws TokenRejectedException if the token is not valid here, or lacks the required role
    */
   String verify(String token) throws TokenRejectedException;
+
+  /** Whether {@link #verify} may block (e.g. to fetch keys over the network). */
+  boolean mayBlock();
 }

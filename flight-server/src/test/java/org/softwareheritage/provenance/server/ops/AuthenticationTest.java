@@ -2,6 +2,7 @@ package org.softwareheritage.provenance.server.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.softwareheritage.provenance.server.testing.Golden.swhid;
 
 import com.nimbusds.jose.JOSEObjectType;
@@ -37,7 +38,12 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.arrow.flight.CallHeaders;
@@ -178,6 +184,53 @@ class AuthenticationTest {
       assertEquals(swhid("rev", "03"), whereIsOne(server.channel(), signed(signingKey, accessToken().build())),
           "known keys keep working while Keycloak is down");
     } finally {
+      keycloak.stop(0);
+    }
+  }
+
+  @Test
+  void aSlowKeyFetchStallsNoOtherCall() throws Exception {
+    CountDownLatch fetching = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger fetches = new AtomicInteger();
+    HttpServer keycloak = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+    keycloak.createContext("/certs", exchange -> {
+      JWKSet keys = new JWKSet(signingKey.toPublicJWK());
+      if (fetches.incrementAndGet() > 1) {
+        fetching.countDown();
+        try {
+          release.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        keys = new JWKSet(List.of(signingKey.toPublicJWK(), unknownKey.toPublicJWK()));
+      }
+      byte[] body = keys.toString().getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    keycloak.start();
+    Settings settings = keycloak();
+    settings.jwks = "http://127.0.0.1:" + keycloak.getAddress().getPort() + "/certs";
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    try (OpsServer server = OpsServer.start(ExampleDirectory.write(directory.resolve("db")), settings.build(), Map.of())) {
+      String known = signed(signingKey, accessToken().build());
+      assertEquals(swhid("rev", "03"), whereIsOne(server.channel(), known));
+      Future<String> rotated = caller.submit(() -> whereIsOne(server.channel(), signed(unknownKey, accessToken().build())));
+      assertTrue(fetching.await(10, TimeUnit.SECONDS), "the unknown key is fetched");
+      // the same connection, so the same transport thread: it must not be the one waiting for Keycloak
+      long start = System.nanoTime();
+      assertEquals(swhid("rev", "03"), whereIsOne(server.channel(), known));
+      assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(server.channel())
+          .check(HealthCheckRequest.getDefaultInstance()).getStatus());
+      assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "answered while the fetch is pending");
+      release.countDown();
+      assertEquals(swhid("rev", "03"), rotated.get(20, TimeUnit.SECONDS));
+    } finally {
+      release.countDown();
+      caller.shutdownNow();
       keycloak.stop(0);
     }
   }
