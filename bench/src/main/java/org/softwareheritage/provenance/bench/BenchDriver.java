@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -61,7 +62,14 @@ public final class BenchDriver implements Callable<Integer> {
       log("loopback TCP: " + Math.round(figures.get("loopback_tcp_bytes_per_s").asDouble() / 1e6) + " MB/s");
     }
 
+    List<String> mixed = new ArrayList<>();
+    for (String kind : List.of("known", "hot", "directories", "unknown")) {
+      mixed.addAll(lines(kind + ".txt"));
+    }
     try (GrpcBench grpc = new GrpcBench(host, port)) {
+      if (phases.contains("latency")) {
+        warmUp(grpc, mixed);
+      }
       ObjectNode latency = figures.putObject("where_is_one_latency_us");
       for (String kind : phases.contains("latency") ? List.of("known", "hot", "directories", "unknown") : List.<String>of()) {
         Latency measured = grpc.whereIsOneLatency(lines(kind + ".txt"), calls / 2, calls);
@@ -89,7 +97,8 @@ public final class BenchDriver implements Callable<Integer> {
 
     if (phases.contains("grpc-floor")) {
       ObjectNode floor = figures.putObject("grpc_floor");
-      try (GrpcFloor server = new GrpcFloor(); GrpcBench grpc = new GrpcBench("127.0.0.1", server.port())) {
+      try (GrpcFloor server = GrpcFloor.start(); GrpcBench grpc = new GrpcBench("127.0.0.1", server.port())) {
+        warmUp(grpc, mixed);
         Latency measured = grpc.whereIsOneLatency(known, calls / 2, calls);
         floor.put("where_is_one_p50_us", measured.p50Micros());
         floor.put("where_is_one_p99_us", measured.p99Micros());
@@ -133,6 +142,16 @@ public final class BenchDriver implements Callable<Integer> {
     }
     json.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), figures);
     return 0;
+  }
+
+  /**
+   * Calls WhereIsOne on every kind of SWHID from two clients for {@link #seconds}: a fresh
+   * server JVM still compiles its call path during the first thousands of calls, which a
+   * long-running production server has long done.
+   */
+  private void warmUp(GrpcBench grpc, List<String> swhids) throws Exception {
+    double rate = grpc.whereIsOneCallsPerSecond(swhids, 2, seconds);
+    log("warm-up: " + Math.round(rate) + " calls/s for " + seconds + " s");
   }
 
   private List<String> lines(String name) throws java.io.IOException {
