@@ -27,6 +27,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -46,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.Criteria;
 import org.apache.arrow.flight.FlightCallHeaders;
@@ -76,6 +78,7 @@ class AuthenticationTest {
   private static final String AUDIENCE = "swh-provenance";
   private static final String ROLE = "swh.provenance.read";
   private static final WhereIsOneRequest KNOWN = WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build();
+  private static final String CERTS_PATH = "/realms/SoftwareHeritage/protocol/openid-connect/certs";
   private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private static RSAKey signingKey;
@@ -163,18 +166,9 @@ class AuthenticationTest {
   @Test
   void jwksUrlRefreshedOnAnUnknownKeyAndKeptThroughAnOutage() throws Exception {
     AtomicReference<JWKSet> published = new AtomicReference<>(new JWKSet(signingKey.toPublicJWK()));
-    HttpServer keycloak = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
-    keycloak.createContext("/realms/SoftwareHeritage/protocol/openid-connect/certs", exchange -> {
-      byte[] body = published.get().toString().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    keycloak.start();
+    HttpServer keycloak = keycloakPublishing(published::get);
     Settings settings = keycloak();
-    settings.jwks = "http://127.0.0.1:" + keycloak.getAddress().getPort() + "/realms/SoftwareHeritage/protocol/openid-connect/certs";
+    settings.jwks = certsUrl(keycloak);
     try (OpsServer server = OpsServer.start(ExampleDirectory.write(directory.resolve("db")), settings.build(), Map.of())) {
       assertEquals(swhid("rev", "03"), whereIsOne(server.channel(), signed(signingKey, accessToken().build())));
       published.set(new JWKSet(List.of(signingKey.toPublicJWK(), unknownKey.toPublicJWK())));
@@ -193,27 +187,20 @@ class AuthenticationTest {
     CountDownLatch fetching = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger fetches = new AtomicInteger();
-    HttpServer keycloak = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
-    keycloak.createContext("/certs", exchange -> {
-      JWKSet keys = new JWKSet(signingKey.toPublicJWK());
-      if (fetches.incrementAndGet() > 1) {
-        fetching.countDown();
-        try {
-          release.await(20, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        keys = new JWKSet(List.of(signingKey.toPublicJWK(), unknownKey.toPublicJWK()));
+    HttpServer keycloak = keycloakPublishing(() -> {
+      if (fetches.incrementAndGet() == 1) {
+        return new JWKSet(signingKey.toPublicJWK());
       }
-      byte[] body = keys.toString().getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
+      fetching.countDown();
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
+      return new JWKSet(List.of(signingKey.toPublicJWK(), unknownKey.toPublicJWK()));
     });
-    keycloak.start();
     Settings settings = keycloak();
-    settings.jwks = "http://127.0.0.1:" + keycloak.getAddress().getPort() + "/certs";
+    settings.jwks = certsUrl(keycloak);
     ExecutorService caller = Executors.newSingleThreadExecutor();
     try (OpsServer server = OpsServer.start(ExampleDirectory.write(directory.resolve("db")), settings.build(), Map.of())) {
       String known = signed(signingKey, accessToken().build());
@@ -282,6 +269,25 @@ class AuthenticationTest {
     FlightRuntimeException overFlight = assertThrows(FlightRuntimeException.class, () -> listFlights(flight, token), reason);
     assertEquals(FlightStatusCode.UNAUTHENTICATED, overFlight.status().code(), reason);
     assertEquals(BearerAuthentication.UNAUTHENTICATED_MESSAGE, overFlight.getMessage(), reason);
+  }
+
+  /** A Keycloak stand-in whose certs endpoint answers with what {@code keys} returns at each request. */
+  private static HttpServer keycloakPublishing(Supplier<JWKSet> keys) throws IOException {
+    HttpServer keycloak = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+    keycloak.createContext(CERTS_PATH, exchange -> {
+      byte[] body = keys.get().toString().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    keycloak.start();
+    return keycloak;
+  }
+
+  private static String certsUrl(HttpServer keycloak) {
+    return "http://127.0.0.1:" + keycloak.getAddress().getPort() + CERTS_PATH;
   }
 
   private static String whereIsOne(ManagedChannel channel, String token) {
