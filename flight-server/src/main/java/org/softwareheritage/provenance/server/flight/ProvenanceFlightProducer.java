@@ -3,9 +3,7 @@ package org.softwareheritage.provenance.server.flight;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.apache.arrow.flight.Action;
@@ -52,7 +50,6 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   private final BufferAllocator allocator;
   private final FlightOptions options;
   private final Executor streams;
-  private final Map<ProvenanceTable, KeyRangeIndex> keyIndices = new EnumMap<>(ProvenanceTable.class);
 
   /**
    * @param streams runs DoGet streams: {@link #getStream} hands the stream over and returns, so
@@ -66,9 +63,6 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     this.queries = new ProvenanceQueries(data.index());
     this.allocator = allocator;
     this.options = options;
-    for (ProvenanceTable table : ProvenanceTable.values()) {
-      keyIndices.put(table, new KeyRangeIndex(data.database().table(table)));
-    }
   }
 
   @Override
@@ -257,7 +251,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   /** The row ranges a table request selects, in the order they are streamed. */
   private List<RowRange> ranges(LoadedTable table, FlightRequest.TableRequest request) {
     List<RowRange> ranges = new ArrayList<>();
-    KeyRangeIndex keys = keyIndices.get(table.table());
+    KeyRangeIndex keys = data.index().keys(table.table());
     if (request.keys() != null) {
       for (long key : request.keys()) {
         ranges.add(keys.rows(key));

@@ -15,12 +15,13 @@ public final class OriginIndex {
   private final long urlData;
 
   /**
-   * Indexes {@code origins}.
+   * Indexes the origins table, {@code byId}'s.
    *
    * @throws DatabaseLoadException if two rows share an id
    */
-  public OriginIndex(LoadedTable origins) {
-    this.byId = new KeyRangeIndex(origins);
+  public OriginIndex(KeyRangeIndex byId) {
+    LoadedTable origins = byId.table();
+    this.byId = byId;
     this.urls = (VarCharVector) origins.vector("url");
     this.urlOffsets = urls.getOffsetBufferAddress();
     this.urlData = urls.getDataBufferAddress();

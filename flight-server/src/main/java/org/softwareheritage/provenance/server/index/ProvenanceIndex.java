@@ -1,5 +1,7 @@
 package org.softwareheritage.provenance.server.index;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.arrow.memory.BufferAllocator;
@@ -26,23 +28,16 @@ public final class ProvenanceIndex implements AutoCloseable {
 
   private final NodeIds ids;
   private final NodeIndex nodes;
+  private final Map<ProvenanceTable, KeyRangeIndex> keys;
   private final OriginIndex origins;
-  private final KeyRangeIndex contentsInRevisions;
-  private final KeyRangeIndex contentsInDirectories;
-  private final KeyRangeIndex directoriesInRevisions;
-  private final KeyRangeIndex revisionsInOrigins;
   private final AnchorIndex anchors;
 
-  private ProvenanceIndex(NodeIds ids, NodeIndex nodes, OriginIndex origins, KeyRangeIndex contentsInRevisions,
-      KeyRangeIndex contentsInDirectories, KeyRangeIndex directoriesInRevisions, KeyRangeIndex revisionsInOrigins,
+  private ProvenanceIndex(NodeIds ids, NodeIndex nodes, Map<ProvenanceTable, KeyRangeIndex> keys, OriginIndex origins,
       AnchorIndex anchors) {
     this.ids = ids;
     this.nodes = nodes;
+    this.keys = keys;
     this.origins = origins;
-    this.contentsInRevisions = contentsInRevisions;
-    this.contentsInDirectories = contentsInDirectories;
-    this.directoriesInRevisions = directoriesInRevisions;
-    this.revisionsInOrigins = revisionsInOrigins;
     this.anchors = anchors;
   }
 
@@ -56,11 +51,11 @@ public final class ProvenanceIndex implements AutoCloseable {
   public static ProvenanceIndex build(Database database, BufferAllocator allocator) {
     long start = System.nanoTime();
     LoadedTable nodesTable = database.table(ProvenanceTable.NODES);
-    OriginIndex origins = new OriginIndex(database.table(ProvenanceTable.ORIGINS));
-    KeyRangeIndex contentsInRevisions = new KeyRangeIndex(database.table(ProvenanceTable.CONTENTS_IN_REVISIONS));
-    KeyRangeIndex contentsInDirectories = new KeyRangeIndex(database.table(ProvenanceTable.CONTENTS_IN_DIRECTORIES));
-    KeyRangeIndex directoriesInRevisions = new KeyRangeIndex(database.table(ProvenanceTable.DIRECTORIES_IN_REVISIONS));
-    KeyRangeIndex revisionsInOrigins = new KeyRangeIndex(database.table(ProvenanceTable.REVISIONS_IN_ORIGINS));
+    Map<ProvenanceTable, KeyRangeIndex> keys = new EnumMap<>(ProvenanceTable.class);
+    for (ProvenanceTable table : ProvenanceTable.values()) {
+      keys.put(table, new KeyRangeIndex(database.table(table)));
+    }
+    OriginIndex origins = new OriginIndex(keys.get(ProvenanceTable.ORIGINS));
     NodeIds ids = NodeIds.build(nodesTable, allocator);
     CompletableFuture<NodeIndex> swhids = CompletableFuture.supplyAsync(() -> {
       NodeIndex index = NodeIndex.build(nodesTable, ids, allocator);
@@ -69,11 +64,11 @@ public final class ProvenanceIndex implements AutoCloseable {
     });
     AnchorIndex anchors = null;
     try {
-      anchors = AnchorIndex.build(ids, origins, contentsInRevisions, contentsInDirectories, directoriesInRevisions,
-          revisionsInOrigins, allocator);
+      anchors = AnchorIndex.build(ids, origins, keys.get(ProvenanceTable.CONTENTS_IN_REVISIONS),
+          keys.get(ProvenanceTable.CONTENTS_IN_DIRECTORIES), keys.get(ProvenanceTable.DIRECTORIES_IN_REVISIONS),
+          keys.get(ProvenanceTable.REVISIONS_IN_ORIGINS), allocator);
       LOG.debug("computed anchors in {} ms", (System.nanoTime() - start) / 1_000_000);
-      return new ProvenanceIndex(ids, join(swhids), origins, contentsInRevisions, contentsInDirectories,
-          directoriesInRevisions, revisionsInOrigins, anchors);
+      return new ProvenanceIndex(ids, join(swhids), keys, origins, anchors);
     } catch (RuntimeException e) {
       try {
         AutoCloseables.close(anchors, swhids.handle((index, failure) -> index).join(), ids);
@@ -111,10 +106,12 @@ public final class ProvenanceIndex implements AutoCloseable {
     return anchors.anchorRow(row);
   }
 
-  /** The author date, in seconds since the epoch, of the anchor of {@code row}, or {@link #NO_DATE}. */
-  public long anchorDate(int row) {
-    int anchorRow = anchors.anchorRow(row);
-    return anchorRow < 0 ? NO_DATE : anchors.revrelDate(anchorRow);
+  /**
+   * The author date, in seconds since the epoch, of the revision or release in {@code revrelRow}
+   * (an anchor), or {@link #NO_DATE}.
+   */
+  public long revrelDate(int revrelRow) {
+    return anchors.revrelDate(revrelRow);
   }
 
   /** The origins-table row of the smallest origin of the revision or release in {@code row}, or -1. */
@@ -122,24 +119,13 @@ public final class ProvenanceIndex implements AutoCloseable {
     return anchors.originRow(revrelRow);
   }
 
-  /** Rows of {@code contents_in_revisions_without_frontiers}, by content id. */
-  public KeyRangeIndex contentsInRevisions() {
-    return contentsInRevisions;
-  }
-
-  /** Rows of {@code contents_in_frontier_directories}, by content id. */
-  public KeyRangeIndex contentsInDirectories() {
-    return contentsInDirectories;
-  }
-
-  /** Rows of {@code frontier_directories_in_revisions}, by directory id. */
-  public KeyRangeIndex directoriesInRevisions() {
-    return directoriesInRevisions;
-  }
-
-  /** Rows of {@code revisions_in_origins}, by revision/release id. */
-  public KeyRangeIndex revisionsInOrigins() {
-    return revisionsInOrigins;
+  /**
+   * Key → row range of {@code table}: by content id for {@code contents_in_*}, by directory id
+   * for {@code frontier_directories_in_revisions}, by revision/release id for
+   * {@code revisions_in_origins}, by node or origin id for {@code nodes} and {@code origins}.
+   */
+  public KeyRangeIndex keys(ProvenanceTable table) {
+    return keys.get(table);
   }
 
   /** Bytes of Arrow memory held by the indices (tables not included). */

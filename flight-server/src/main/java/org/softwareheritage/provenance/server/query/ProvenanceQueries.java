@@ -10,6 +10,7 @@ import org.softwareheritage.provenance.server.index.NodeIndex;
 import org.softwareheritage.provenance.server.index.ProvenanceIndex;
 import org.softwareheritage.provenance.server.index.RowRange;
 import org.softwareheritage.provenance.server.storage.LoadedTable;
+import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
@@ -47,7 +48,7 @@ public final class ProvenanceQueries {
       return new Provenance(swhid, null, ProvenanceIndex.NO_DATE, null);
     }
     Swhid anchor = fields.anchor() ? nodes.swhid(anchorRow) : null;
-    long date = fields.anchor() ? index.anchorDate(row) : ProvenanceIndex.NO_DATE;
+    long date = fields.anchor() ? index.revrelDate(anchorRow) : ProvenanceIndex.NO_DATE;
     String origin = null;
     if (fields.origin()) {
       int originRow = index.originRow(anchorRow);
@@ -73,7 +74,7 @@ public final class ProvenanceQueries {
       anchorRows[i] = rows[i] < 0 || !anchors ? -1 : index.anchorRow(rows[i]);
     }
     for (int i = 0; i < count; i++) {
-      anchorDates[i] = anchorRows[i] < 0 || !fields.anchor() ? ProvenanceIndex.NO_DATE : index.anchorDate(rows[i]);
+      anchorDates[i] = anchorRows[i] < 0 || !fields.anchor() ? ProvenanceIndex.NO_DATE : index.revrelDate(anchorRows[i]);
       originRows[i] = anchorRows[i] < 0 || !fields.origin() ? -1 : index.originRow(anchorRows[i]);
     }
   }
@@ -86,15 +87,15 @@ public final class ProvenanceQueries {
     Map<Long, Long> dates = new HashMap<>();
     long id = ids.id(row);
     switch (ids.type(row)) {
-      case REVISION, RELEASE -> dates.put(id, index.anchorDate(row));
-      case DIRECTORY -> addRevisions(index.directoriesInRevisions(), id, dates);
+      case REVISION, RELEASE -> dates.put(id, index.revrelDate(row));
+      case DIRECTORY -> addRevisions(index.keys(ProvenanceTable.DIRECTORIES_IN_REVISIONS), id, dates);
       case CONTENT -> {
-        addRevisions(index.contentsInRevisions(), id, dates);
-        KeyRangeIndex inDirectories = index.contentsInDirectories();
+        addRevisions(index.keys(ProvenanceTable.CONTENTS_IN_REVISIONS), id, dates);
+        KeyRangeIndex inDirectories = index.keys(ProvenanceTable.CONTENTS_IN_DIRECTORIES);
         long directories = inDirectories.table().u64Address("dir");
         RowRange rows = inDirectories.rows(id);
         for (int i = rows.start(); i < rows.end(); i++) {
-          addRevisions(index.directoriesInRevisions(), LoadedTable.u64(directories, i), dates);
+          addRevisions(index.keys(ProvenanceTable.DIRECTORIES_IN_REVISIONS), LoadedTable.u64(directories, i), dates);
         }
       }
       default -> {

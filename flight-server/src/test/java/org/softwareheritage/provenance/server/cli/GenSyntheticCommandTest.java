@@ -124,7 +124,7 @@ class GenSyntheticCommandTest {
       // scale 1 is about 10 million rows
       assertTrue(total > 8_000 && total < 12_000, "total rows " + total);
 
-      KeyRangeIndex contentsInDirectories = index.contentsInDirectories();
+      KeyRangeIndex contentsInDirectories = index.keys(ProvenanceTable.CONTENTS_IN_DIRECTORIES);
       Map<Integer, Integer> degrees = degrees(contentsInDirectories);
       int frontierDirectories = distinct(contentsInDirectories.table(), "dir");
       int[] sizes = degrees.values().stream().mapToInt(Integer::intValue).sorted().toArray();
@@ -140,7 +140,7 @@ class GenSyntheticCommandTest {
         assertTrue(result.hasOrigin(), hot.asText());
       }
 
-      LoadedTable contentsInRevisions = index.contentsInRevisions().table();
+      LoadedTable contentsInRevisions = index.keys(ProvenanceTable.CONTENTS_IN_REVISIONS).table();
       Map<Long, Long> revisionDates = new HashMap<>();
       TimeStampVector dates = (TimeStampVector) contentsInRevisions.vector("revrel_author_date");
       long revrels = contentsInRevisions.u64Address("revrel");
@@ -150,7 +150,7 @@ class GenSyntheticCommandTest {
       }
       assertTrue(new HashSet<>(revisionDates.values()).size() < revisionDates.size(), "some revisions share a date");
 
-      Map<Integer, Integer> origins = degrees(index.revisionsInOrigins());
+      Map<Integer, Integer> origins = degrees(index.keys(ProvenanceTable.REVISIONS_IN_ORIGINS));
       int maxOrigins = origins.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
       assertTrue(maxOrigins > 5 && maxOrigins <= 50, "revisions are in up to 50 origins: " + maxOrigins);
     }
