@@ -6,14 +6,14 @@
 # --database); see docs/operations.md.
 
 # Build stage: the shaded server jar, tests skipped (CI runs them before images are built).
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM maven:3.9-eclipse-temurin-25 AS build
 WORKDIR /build
 COPY . .
 RUN --mount=type=cache,target=/root/.m2 \
     mvn -B -ntp -pl flight-server -am package -DskipTests
 
 # Runtime stage: a JRE on glibc (Arrow's dataset JNI library needs glibc, so no Alpine).
-FROM eclipse-temurin:17-jre
+FROM eclipse-temurin:25-jre
 RUN groupadd --system --gid 10001 swh \
     && useradd --system --uid 10001 --gid swh --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin swh
 COPY --from=build /build/flight-server/target/provenance-server.jar /opt/swh-provenance/provenance-server.jar
@@ -25,6 +25,6 @@ ENV JVM_HEAP_PERCENT=10 \
 EXPOSE 50141
 # Loading a large database takes minutes, during which health is NOT_SERVING: the start period covers it.
 HEALTHCHECK --start-period=15m --interval=30s --timeout=10s --retries=3 \
-    CMD ["java", "-Xmx64m", "-XX:TieredStopAtLevel=1", "-jar", "/opt/swh-provenance/provenance-server.jar", "health", "--target", "127.0.0.1:50141", "--timeout", "PT5S"]
+    CMD ["java", "-Xmx64m", "-XX:TieredStopAtLevel=1", "--sun-misc-unsafe-memory-access=allow", "-jar", "/opt/swh-provenance/provenance-server.jar", "health", "--target", "127.0.0.1:50141", "--timeout", "PT5S"]
 ENTRYPOINT ["/opt/swh-provenance/entrypoint.sh"]
 CMD ["serve", "--database", "/srv/provenance"]

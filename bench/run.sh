@@ -24,7 +24,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-JAVA_OPTS=(--add-opens=java.base/java.nio=ALL-UNNAMED)
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+JAVA_OPTS=(--add-opens=java.base/java.nio=ALL-UNNAMED --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 SERVER_JAR=flight-server/target/provenance-server.jar
 BENCH_JAR=bench/target/provenance-bench.jar
 DB="bench/data/scale-$SCALE-seed-$SEED"
@@ -49,7 +50,7 @@ if [ ! -f "$DB/_synthetic.json" ]; then
   log "generating the synthetic database at scale $SCALE into $DB"
   rm -rf "$DB"
   start=$(date +%s%N)
-  java "${JAVA_OPTS[@]}" -Xmx4g -jar "$SERVER_JAR" gen-synthetic "$DB" --scale "$SCALE" --seed "$SEED" >&2
+  "$JAVA" "${JAVA_OPTS[@]}" -Xmx4g -jar "$SERVER_JAR" gen-synthetic "$DB" --scale "$SCALE" --seed "$SEED" >&2
   echo "{\"seconds\": $(( ($(date +%s%N) - start) / 1000000 ))e-3}" > "$DB-generation.json"
 fi
 if [ ! -f "$QUERIES/bulk.txt" ]; then
@@ -71,7 +72,7 @@ python3 bench/peers.py duckdb-bulk "$DB" "$QUERIES" > "$OUT/duckdb_bulk.json"
 
 PORT=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 log "starting the server on 127.0.0.1:$PORT"
-java "${JAVA_OPTS[@]}" -Xmx4g -XX:MaxDirectMemorySize=20g -jar "$SERVER_JAR" serve --database "$DB" \
+"$JAVA" "${JAVA_OPTS[@]}" -Xmx4g -XX:MaxDirectMemorySize=20g -jar "$SERVER_JAR" serve --database "$DB" \
   --bind "127.0.0.1:$PORT" > "$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
@@ -84,7 +85,7 @@ grep "serving on" "$OUT/server.log" >&2
 grep -E "^(VmRSS|VmHWM)" "/proc/$SERVER/status" > "$OUT/server_rss.txt"
 
 log "Java driver (gRPC and Flight clients)"
-java "${JAVA_OPTS[@]}" -Xmx4g -jar "$BENCH_JAR" --port "$PORT" --queries "$QUERIES" --out "$OUT/ours.json" \
+"$JAVA" "${JAVA_OPTS[@]}" -Xmx4g -jar "$BENCH_JAR" --port "$PORT" --queries "$QUERIES" --out "$OUT/ours.json" \
   --table "$TABLE" --calls "$CALLS" --seconds "$SECONDS_PER_RUN" 2> >(grep "bench-driver" >&2)
 log "pyarrow.flight reads $TABLE from the server"
 python3 bench/peers.py flight-read "$PORT" "$TABLE" > "$OUT/pyarrow_flight.json"
@@ -96,7 +97,7 @@ wait "$SERVER" || true
 trap - EXIT
 
 log "JMH: index lookups"
-java "${JAVA_OPTS[@]}" -cp "$BENCH_JAR" org.openjdk.jmh.Main IndexLookupBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s \
+"$JAVA" "${JAVA_OPTS[@]}" -cp "$BENCH_JAR" org.openjdk.jmh.Main IndexLookupBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s \
   -rf json -rff "$OUT/jmh.json" \
   -jvmArgsAppend "${JAVA_OPTS[*]} -Xmx4g -XX:MaxDirectMemorySize=20g -Dbench.database=$DB -Dbench.queries=$QUERIES" \
   > "$OUT/jmh.log" 2>&1 || { tail -30 "$OUT/jmh.log" >&2; exit 1; }

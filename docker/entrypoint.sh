@@ -38,5 +38,7 @@ exec java \
   -XX:MaxDirectMemorySize="${direct_mib}m" \
   -XX:+ExitOnOutOfMemoryError \
   --add-opens=java.base/java.nio=ALL-UNNAMED \
+  --enable-native-access=ALL-UNNAMED \
+  --sun-misc-unsafe-memory-access=allow \
   ${JAVA_OPTS:-} \
   -jar "$JAR" "$@"

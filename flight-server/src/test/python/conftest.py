@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 MODULE = Path(__file__).resolve().parents[3]
+JAVA = [os.environ.get("JAVA", "java"), "--sun-misc-unsafe-memory-access=allow"]
 JAR = Path(os.environ.get("PROVENANCE_SERVER_JAR", MODULE / "target" / "provenance-server.jar"))
 READY = re.compile(r"serving on 127\.0\.0\.1:(\d+)")
 
@@ -22,7 +23,7 @@ class Server:
         if not JAR.exists():
             pytest.fail(f"{JAR} is missing: run `mvn package` first")
         self.process = subprocess.Popen(
-            ["java", "-jar", str(JAR), "serve", "--bind", "127.0.0.1:0", *options],
+            [*JAVA, "-jar", str(JAR), "serve", "--bind", "127.0.0.1:0", *options],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.lines = []
         self.address = None

@@ -6,7 +6,7 @@ import time
 import pyarrow.flight as flight
 import pytest
 
-from conftest import JAR, start_server
+from conftest import JAR, JAVA, start_server
 
 
 def test_json_access_log_line_per_call(tmp_path):
@@ -53,7 +53,7 @@ def test_maintenance_file_without_restart(tmp_path):
 
 
 def run_jar(*args):
-    return subprocess.run(["java", "-jar", str(JAR), *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([*JAVA, "-jar", str(JAR), *args], capture_output=True, text=True, timeout=120)
 
 
 def test_verify_with_manifest(tmp_path):

@@ -43,7 +43,7 @@ class ChartRenderTest {
         * (int) server.at("startupProbe.failureThreshold").value();
     assertTrue(startupSeconds >= 1800, "loading a large database needs at least 30 min, got " + startupSeconds + " s");
     List<Object> liveness = server.list("livenessProbe.exec.command").stream().map(Node::value).toList();
-    assertEquals(List.of("java", "-Xmx64m", "-XX:TieredStopAtLevel=1", "-jar",
+    assertEquals(List.of("java", "-Xmx64m", "-XX:TieredStopAtLevel=1", "--sun-misc-unsafe-memory-access=allow", "-jar",
         "/opt/swh-provenance/provenance-server.jar", "health", "--any-status", "--target=127.0.0.1:" + PORT,
         "--timeout=PT8S"), liveness);
     assertTrue(8 < (int) server.at("livenessProbe.timeoutSeconds").value(), "the check's own deadline comes first");

@@ -55,6 +55,7 @@ class WhereIsCliIT {
   private static Run run(List<String> stdin, int repeatStdin, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(
         System.getProperty("java.home") + File.separator + "bin" + File.separator + "java", "-Xmx64m",
+        "--sun-misc-unsafe-memory-access=allow",
         "-jar", Path.of("target", "provenance-client.jar").toAbsolutePath().toString()));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).start();

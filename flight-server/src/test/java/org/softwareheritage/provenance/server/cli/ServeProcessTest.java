@@ -50,7 +50,8 @@ class ServeProcessTest {
   @BeforeEach
   void start() throws Exception {
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    process = new ProcessBuilder(java, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Xmx512m",
+    process = new ProcessBuilder(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
         "-cp", System.getProperty("java.class.path"), ProvenanceServerCommand.class.getName(),
         "serve", "--bind", "127.0.0.1:0")
         .redirectErrorStream(true).start();
