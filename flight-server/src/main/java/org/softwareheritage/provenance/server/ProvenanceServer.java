@@ -154,8 +154,9 @@ public final class ProvenanceServer implements AutoCloseable {
 
   /** Starts answering from {@code data}; health turns SERVING unless in maintenance. */
   public synchronized void serve(IndexedDatabase data) {
-    queries.set(new ProvenanceQueries(data.index()));
-    flight.set(new ProvenanceFlightProducer(data, flightMemory, flightOptions, streams));
+    ProvenanceQueries answering = new ProvenanceQueries(data.index());
+    queries.set(answering);
+    flight.set(new ProvenanceFlightProducer(data, answering, flightMemory, flightOptions, streams));
     gate.open();
     loaded = true;
     updateHealth();

@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 
 /** Entry point of {@code provenance-server.jar}. */
 @Command(name = "provenance-server", mixinStandardHelpOptions = true,
-    description = "Software Heritage provenance service: loads a provenance database into memory and serves it.",
-    subcommands = {ServeCommand.class, HealthCommand.class, VerifyCommand.class, GenExampleCommand.class, GenSyntheticCommand.class})
+    description = "Software Heritage provenance service: indexes a provenance database and serves it.",
+    subcommands = {ServeCommand.class, IndexCommand.class, HealthCommand.class, VerifyCommand.class, GenExampleCommand.class, GenSyntheticCommand.class})
 public final class ProvenanceServerCommand {
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

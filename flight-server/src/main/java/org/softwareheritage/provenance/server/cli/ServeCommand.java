@@ -16,7 +16,11 @@ import org.softwareheritage.provenance.server.example.ExampleDatabase;
 import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
+import org.softwareheritage.provenance.server.storage.DatabaseIdentity;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
+import org.softwareheritage.provenance.server.storage.IndexDirectory;
+import org.softwareheritage.provenance.server.storage.MemoryStore;
+import org.softwareheritage.provenance.server.ops.ProcessMemory;
 import org.softwareheritage.provenance.server.ops.Operations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +33,8 @@ import picocli.CommandLine.Option;
  * calls and exits 0.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Load a provenance database into memory and serve it over gRPC.")
+    description = "Serve a provenance database over gRPC and Arrow Flight: from its index directory (memory-mapped), "
+        + "or built in memory at start.")
 final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -37,6 +42,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Database directory, file:// URL or object-store URL (s3://bucket/prefix/). "
           + "Default: the embedded golden example database.")
   private String database;
+
+  @Option(names = "--index", paramLabel = "INDEX_DIR", defaultValue = "${env:SWH_PROVENANCE_INDEX}",
+      description = "Serve the index built by `index DATABASE INDEX_DIR`, memory-mapped (needs --database; "
+          + "a missing, stale or damaged index is refused). Default: build the index in memory at start.")
+  private Path index;
 
   @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "${env:SWH_PROVENANCE_BIND:-0.0.0.0:50141}",
       converter = BindAddressConverter.class, description = "Address to listen on (default: ${DEFAULT-VALUE}).")
@@ -65,6 +75,9 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     operations.logFormat().apply();
+    if (index != null && database == null) {
+      throw new IllegalArgumentException("--index needs --database, the database the index was built from");
+    }
     CountDownLatch released = new CountDownLatch(1);
     try (Operations ops = Operations.start(operations.settings(), System.getenv());
         BufferAllocator allocator = ArrowMemory.newRootAllocator();
@@ -72,12 +85,13 @@ final class ServeCommand implements Callable<Integer> {
             new FlightOptions(endpointRows, batchRows, operations.maxSwhidsPerRequest), ops::configure)) {
       ops.attach(server, allocator);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndExit(server, released), "drain"));
-      LOG.info("listening on {}:{}; loading {}", bind.getHostString(), server.port(),
-          database == null ? "the example database" : database);
+      LOG.info("listening on {}:{}; {} {}", bind.getHostString(), server.port(),
+          index == null ? "loading" : "mapping the index " + index + " of", database == null ? "the example database" : database);
       try (IndexedDatabase data = ops.load(() -> open(allocator))) {
         server.serve(data);
-        LOG.info("loaded {}: {}; serving on {}:{}", database == null ? "the example database" : database,
-            data.summary(), bind.getHostString(), server.port());
+        LOG.info("{} {}: {}; {}; serving on {}:{}", index == null ? "loaded" : "mapped",
+            database == null ? "the example database" : database, data.summary(), ProcessMemory.read(),
+            bind.getHostString(), server.port());
         server.awaitTermination();
       }
     } finally {
@@ -103,13 +117,17 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private IndexedDatabase open(BufferAllocator allocator) throws IOException {
+    if (index != null) {
+      DatabaseLocation location = DatabaseLocation.of(database);
+      return IndexedDatabase.open(IndexDirectory.open(index, DatabaseIdentity.of(location)));
+    }
     if (database != null) {
-      return IndexedDatabase.open(DatabaseLocation.of(database), allocator);
+      return IndexedDatabase.build(DatabaseLocation.of(database), allocator, new MemoryStore());
     }
     Path directory = Files.createTempDirectory("swh-provenance-example-");
     try {
       ExampleDatabase.write(directory, allocator);
-      return IndexedDatabase.open(DatabaseLocation.of(directory), allocator);
+      return IndexedDatabase.build(DatabaseLocation.of(directory), allocator, new MemoryStore());
     } finally {
       try (Stream<Path> files = Files.walk(directory)) {
         for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -7,9 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
+import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.ops.DatabaseVerifier;
 import org.softwareheritage.provenance.server.ops.Manifest;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
+import org.softwareheritage.provenance.server.storage.DatabaseIdentity;
+import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
+import org.softwareheritage.provenance.server.storage.DatabaseLocation;
+import org.softwareheritage.provenance.server.storage.IndexDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,7 +27,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = "Check a local database: schemas, row counts, key ranges, references between tables, "
-        + "and the SHA-256 of every Parquet file against MANIFEST.sha256.")
+        + "and the SHA-256 of every Parquet file against MANIFEST.sha256; with --index, its index too.")
 final class VerifyCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
@@ -30,9 +35,28 @@ final class VerifyCommand implements Callable<Integer> {
   @Parameters(paramLabel = "DATABASE", description = "Database directory.")
   private Path database;
 
+  @Option(names = "--index", paramLabel = "INDEX_DIR",
+      description = "Also check the index in INDEX_DIR: built from DATABASE as it is now, complete, and every block "
+          + "of every file matching its checksum.")
+  private Path index;
+
   @Option(names = "--write-manifest",
       description = "Write MANIFEST.sha256 of the Parquet files (after the other checks pass) instead of checking it.")
   private boolean writeManifest;
+
+  /** The problems of the index: identity, files and checksums, then its structure as serve opens it. */
+  private List<String> checkIndex() {
+    DatabaseIdentity identity = DatabaseIdentity.of(DatabaseLocation.of(database));
+    List<String> problems = IndexDirectory.verify(index, identity);
+    if (problems.isEmpty()) {
+      try (IndexedDatabase opened = IndexedDatabase.open(IndexDirectory.open(index, identity))) {
+        return problems;
+      } catch (DatabaseLoadException e) {
+        return List.of(e.getMessage());
+      }
+    }
+    return problems;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -46,6 +70,9 @@ final class VerifyCommand implements Callable<Integer> {
     List<String> problems = new ArrayList<>(report.problems());
     if (!writeManifest) {
       problems.addAll(Manifest.check(database));
+    }
+    if (index != null) {
+      problems.addAll(checkIndex());
     }
     if (!problems.isEmpty()) {
       PrintWriter err = spec.commandLine().getErr();

@@ -28,11 +28,11 @@ public sealed interface FlightRequest {
   BigInteger MAX_U64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
   /** Rows of a table: optional projection, key filter (one of key, keys, keyRange) and row range. */
-  record TableRequest(String table, List<String> columns, List<Long> keys, long[] keyRange, int[] rows)
+  record TableRequest(String table, List<String> columns, List<Long> keys, long[] keyRange, long[] rows)
       implements FlightRequest {
     /** The same request restricted to rows [start, end). */
-    public TableRequest withRows(int start, int end) {
-      return new TableRequest(table, columns, keys, keyRange, new int[] {start, end});
+    public TableRequest withRows(long start, long end) {
+      return new TableRequest(table, columns, keys, keyRange, new long[] {start, end});
     }
 
     @Override
@@ -151,14 +151,15 @@ public sealed interface FlightRequest {
       }
       keyRange = new long[] {u64(range.get(0), "key_range"), u64(range.get(1), "key_range")};
     }
-    int[] rows = null;
+    long[] rows = null;
     if (json.has("rows")) {
       ArrayNode range = array(json, "rows");
-      if (range.size() != 2 || !range.get(0).canConvertToInt() || !range.get(1).canConvertToInt()
-          || range.get(0).asInt() < 0 || range.get(1).asInt() < range.get(0).asInt()) {
+      if (range.size() != 2 || !range.get(0).isIntegralNumber() || !range.get(1).isIntegralNumber()
+          || !range.get(0).canConvertToLong() || !range.get(1).canConvertToLong()
+          || range.get(0).asLong() < 0 || range.get(1).asLong() < range.get(0).asLong()) {
         throw new IllegalArgumentException("\"rows\" must be [start, end] with 0 <= start <= end");
       }
-      rows = new int[] {range.get(0).asInt(), range.get(1).asInt()};
+      rows = new long[] {range.get(0).asLong(), range.get(1).asLong()};
     }
     return new TableRequest(json.get("table").asText(), columns, keys, keyRange, rows);
   }

@@ -31,7 +31,7 @@ import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.index.KeyRangeIndex;
 import org.softwareheritage.provenance.server.index.RowRange;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
-import org.softwareheritage.provenance.server.storage.LoadedTable;
+import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.swhid.Swhid;
 import org.slf4j.Logger;
@@ -56,11 +56,11 @@ public final class ProvenanceFlightProducer implements FlightProducer {
    *     that gRPC can deliver the call's on-ready and cancellation callbacks meanwhile (they run on
    *     the call's serialized executor, which a producer blocking in getStream would hold)
    */
-  public ProvenanceFlightProducer(IndexedDatabase data, BufferAllocator allocator, FlightOptions options,
-      Executor streams) {
+  public ProvenanceFlightProducer(IndexedDatabase data, ProvenanceQueries queries, BufferAllocator allocator,
+      FlightOptions options, Executor streams) {
     this.data = data;
     this.streams = streams;
-    this.queries = new ProvenanceQueries(data.index());
+    this.queries = queries;
     this.allocator = allocator;
     this.options = options;
   }
@@ -97,7 +97,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     try {
       FlightRequest request = request(descriptor);
       if (request instanceof FlightRequest.TableRequest table) {
-        return new SchemaResult(TableStreamer.schema(table(table), columns(table)));
+        return new SchemaResult(table(table).schema(columns(table)));
       }
       return new SchemaResult(ProvenanceStreamer.SCHEMA);
     } catch (RuntimeException e) {
@@ -118,9 +118,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     try (BufferAllocator call = allocator.newChildAllocator("do-get", 0, Long.MAX_VALUE)) {
       FlightRequest request = FlightRequest.parse(ticket.getBytes());
       if (request instanceof FlightRequest.TableRequest table) {
-        LoadedTable loaded = table(table);
-        List<String> columns = columns(table);
-        TableStreamer.stream(loaded, columns, ranges(loaded, table), options.batchRows(), listener);
+        StoredTable stored = table(table);
+        TableStreamer.stream(stored, columns(table), ranges(stored, table), options.batchRows(), listener, allocator);
       } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
         List<String> swhids = provenance.swhids();
         options.checkSwhidCount(swhids.size());
@@ -205,15 +204,15 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   }
 
   private FlightInfo tableInfo(FlightDescriptor descriptor, FlightRequest.TableRequest request) {
-    LoadedTable table = table(request);
-    Schema schema = TableStreamer.schema(table, columns(request));
+    StoredTable table = table(request);
+    Schema schema = table.schema(columns(request));
     List<RowRange> ranges = ranges(table, request);
     long rows = ranges.stream().mapToLong(RowRange::size).sum();
     List<FlightEndpoint> endpoints = new ArrayList<>();
     if (request.keys() == null && ranges.size() == 1) {
       RowRange range = ranges.get(0);
-      for (int start = range.start(); start < range.end() || endpoints.isEmpty(); start += options.endpointRows()) {
-        int end = (int) Math.min(range.end(), (long) start + options.endpointRows());
+      for (long start = range.start(); start < range.end() || endpoints.isEmpty(); start += options.endpointRows()) {
+        long end = Math.min(range.end(), start + options.endpointRows());
         endpoints.add(new FlightEndpoint(new Ticket(request.withRows(start, end).toJson())));
       }
     } else {
@@ -223,7 +222,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     return new FlightInfo(schema, descriptor, endpoints, bytes, rows);
   }
 
-  private LoadedTable table(FlightRequest.TableRequest request) {
+  private StoredTable table(FlightRequest.TableRequest request) {
     for (ProvenanceTable table : ProvenanceTable.values()) {
       if (table.directory().equals(request.table())) {
         return data.database().table(table);
@@ -234,8 +233,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   }
 
   private List<String> columns(FlightRequest.TableRequest request) {
-    LoadedTable table = table(request);
-    List<String> available = table.root().getSchema().getFields().stream().map(f -> f.getName()).toList();
+    List<String> available = table(request).columnNames();
     if (request.columns() == null) {
       return available;
     }
@@ -249,7 +247,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   }
 
   /** The row ranges a table request selects, in the order they are streamed. */
-  private List<RowRange> ranges(LoadedTable table, FlightRequest.TableRequest request) {
+  private List<RowRange> ranges(StoredTable table, FlightRequest.TableRequest request) {
     List<RowRange> ranges = new ArrayList<>();
     KeyRangeIndex keys = data.index().keys(table.table());
     if (request.keys() != null) {
@@ -262,8 +260,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
       ranges.add(new RowRange(0, table.rowCount()));
     }
     if (request.rows() != null) {
-      int start = Math.min(request.rows()[0], table.rowCount());
-      int end = Math.min(request.rows()[1], table.rowCount());
+      long start = Math.min(request.rows()[0], table.rowCount());
+      long end = Math.min(request.rows()[1], table.rowCount());
       ranges.replaceAll(range -> new RowRange(Math.max(range.start(), start),
           Math.max(Math.max(range.start(), start), Math.min(range.end(), end))));
     }

@@ -14,6 +14,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.softwareheritage.provenance.server.index.NodeIndex;
 import org.softwareheritage.provenance.server.index.OriginIndex;
 import org.softwareheritage.provenance.server.index.ProvenanceIndex;
+import org.softwareheritage.provenance.server.query.LookupBatch;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.query.ResultFields;
 import org.softwareheritage.provenance.swhid.Swhid;
@@ -21,11 +22,12 @@ import org.softwareheritage.provenance.swhid.Swhid;
 /**
  * Writes the provenance of SWHIDs as record batches {@code swhid, anchor, anchor_date, origin},
  * in request order: one row per SWHID (earliest anchor; unknown SWHIDs and objects without
- * provenance have null anchor, date and origin), or in all-anchors mode one row per anchor.
+ * provenance have null anchor, date and origin), or in all-anchors mode one row per anchor (in the
+ * order of {@link ProvenanceQueries.Anchors}).
  *
  * <p>Bulk provenance works on bytes from end to end: SWHIDs are parsed from the request column's
  * bytes, looked up a batch at a time (so that cache misses overlap, see
- * {@link ProvenanceQueries#whereAre}), and the answer columns are written straight into the
+ * {@link ProvenanceQueries#lookUp}), and the answer columns are written straight into the
  * batch's buffers (hex digits from the nodes' hashes, URL bytes copied from the loaded origins),
  * which are then handed to gRPC without a copy. No object is created per SWHID.
  */
@@ -54,15 +56,12 @@ final class ProvenanceStreamer implements AutoCloseable {
   /** The SWHIDs being answered. */
   private RequestSwhids request;
   /** Answers of the SWHIDs of a lookup step (one output batch in earliest-anchor mode). */
-  private final int[] nodeRows;
-  private final int[] lookedUpAnchors;
-  private final long[] lookedUpDates;
-  private final int[] lookedUpOrigins;
+  private final LookupBatch lookedUp;
   /** The rows of the pending output batch: which request SWHID, its anchor, date and origin. */
   private final int[] sources;
-  private final int[] anchorRows;
+  private final long[] anchorRows;
   private final long[] anchorDates;
-  private final int[] originRows;
+  private final long[] originRows;
   /** Scratch of {@link NodeIndex#writeSwhids}. */
   private final int[] gathered;
   private int rows;
@@ -80,14 +79,11 @@ final class ProvenanceStreamer implements AutoCloseable {
     this.allAnchors = allAnchors;
     this.batchRows = batchRows;
     this.listener = listener;
-    this.nodeRows = new int[batchRows];
-    this.lookedUpAnchors = new int[batchRows];
-    this.lookedUpDates = new long[batchRows];
-    this.lookedUpOrigins = new int[batchRows];
+    this.lookedUp = new LookupBatch(batchRows);
     this.sources = new int[batchRows];
-    this.anchorRows = new int[batchRows];
+    this.anchorRows = new long[batchRows];
     this.anchorDates = new long[batchRows];
-    this.originRows = new int[batchRows];
+    this.originRows = new long[batchRows];
     this.gathered = new int[batchRows * NodeIndex.GATHERED_INTS];
     this.waiter = new ReadyWaiter(listener);
     this.out = VectorSchemaRoot.create(SCHEMA, allocator);
@@ -108,11 +104,10 @@ final class ProvenanceStreamer implements AutoCloseable {
     request = swhids;
     for (int from = 0; from < swhids.count; from += batchRows) {
       int n = Math.min(batchRows, swhids.count - from);
-      queries.whereAre(swhids.types, swhids.hashes, from, n, ResultFields.ALL, nodeRows, lookedUpAnchors,
-          lookedUpDates, lookedUpOrigins);
+      queries.lookUp(swhids.types, swhids.hashes, from, n, ResultFields.ALL, lookedUp);
       for (int i = 0; i < n; i++) {
-        if (allAnchors ? !appendAll(from + i, nodeRows[i])
-            : !append(from + i, lookedUpAnchors[i], lookedUpDates[i], lookedUpOrigins[i])) {
+        if (allAnchors ? !appendAll(from + i, lookedUp.rows[i])
+            : !append(from + i, lookedUp.anchorRows[i], lookedUp.dates[i], lookedUp.originRows[i])) {
           return false;
         }
       }
@@ -125,20 +120,29 @@ final class ProvenanceStreamer implements AutoCloseable {
     listener.completed();
   }
 
-  private boolean appendAll(int source, int nodeRow) {
-    List<ProvenanceQueries.Anchor> anchors = nodeRow < 0 ? List.of() : queries.allAnchors(nodeRow);
-    if (anchors.isEmpty()) {
-      return append(source, -1, ProvenanceIndex.NO_DATE, -1);
-    }
-    for (ProvenanceQueries.Anchor anchor : anchors) {
-      if (!append(source, anchor.row(), anchor.date(), anchor.originRow())) {
+  /** Appends every anchor of the node of {@code nodeRow} (one row of nulls if it has none or is unknown). */
+  private boolean appendAll(int source, long nodeRow) {
+    if (nodeRow >= 0) {
+      ProvenanceQueries.Anchors anchors = queries.allAnchors(nodeRow, listener::isCancelled);
+      boolean any = false;
+      while (anchors.next()) {
+        any = true;
+        if (!append(source, anchors.anchorRow(), anchors.date(), anchors.originRow())) {
+          return false;
+        }
+      }
+      if (listener.isCancelled()) {
+        cancelled = true;
         return false;
       }
+      if (any) {
+        return true;
+      }
     }
-    return true;
+    return append(source, -1, ProvenanceIndex.NO_DATE, -1);
   }
 
-  private boolean append(int source, int anchorRow, long anchorDate, int originRow) {
+  private boolean append(int source, long anchorRow, long anchorDate, long originRow) {
     if (cancelled) {
       return false;
     }

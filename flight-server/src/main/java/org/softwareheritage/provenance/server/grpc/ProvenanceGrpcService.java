@@ -12,7 +12,7 @@ import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 import org.softwareheritage.provenance.proto.WhereAreOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneResult;
-import org.softwareheritage.provenance.server.query.Provenance;
+import org.softwareheritage.provenance.server.query.LookupBatch;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.query.ResultFields;
 import org.softwareheritage.provenance.swhid.InvalidSwhidException;
@@ -48,12 +48,13 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
         responses.onError(Status.CANCELLED.withDescription("call cancelled by the client").asRuntimeException());
         return;
       }
-      Provenance provenance = queries.whereIs(swhid, fields);
-      if (provenance == null) {
+      LookupBatch batch = new LookupBatch(1);
+      queries.lookUp(new byte[] {(byte) swhid.type().ordinal()}, swhid.hash(), 0, 1, fields, batch);
+      if (batch.rows[0] < 0) {
         responses.onError(Status.NOT_FOUND.withDescription("unknown SWHID " + swhid).asRuntimeException());
         return;
       }
-      responses.onNext(result(swhid, provenance, fields));
+      responses.onNext(result(queries, request.getSwhid(), batch, 0, fields));
       responses.onCompleted();
     } catch (IllegalArgumentException e) {
       responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
@@ -81,7 +82,7 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
   /**
    * Sends one result per requested SWHID while the transport is ready, resuming from the
    * on-ready callback: memory stays bounded however slowly the client reads. SWHIDs are looked
-   * up {@value #CHUNK} at a time (see {@link ProvenanceQueries#whereAre}), and results are built
+   * up {@value #CHUNK} at a time (see {@link ProvenanceQueries#lookUp}), and results are built
    * from the request's own text and the bytes of the answers, with no string formatting. gRPC
    * runs the callbacks of one call one at a time, so no locking is needed.
    */
@@ -95,10 +96,7 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
     private final ResultFields fields;
     private final byte[] types = new byte[CHUNK];
     private final byte[] hashes = new byte[CHUNK * Swhid.HASH_LENGTH];
-    private final int[] rows = new int[CHUNK];
-    private final int[] anchorRows = new int[CHUNK];
-    private final long[] anchorDates = new long[CHUNK];
-    private final int[] originRows = new int[CHUNK];
+    private final LookupBatch batch = new LookupBatch(CHUNK);
     /** The looked-up chunk is SWHIDs [chunkStart, chunkEnd). */
     private int chunkStart;
     private int chunkEnd;
@@ -131,7 +129,7 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
           if (next == chunkEnd) {
             lookUp(next);
           }
-          call.onNext(result(next));
+          call.onNext(result(queries, texts.get(next), batch, next - chunkStart, fields));
           next++;
         }
         if (!done && next == swhids.length) {
@@ -151,23 +149,7 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
         types[i - from] = (byte) swhids[i].type().ordinal();
         System.arraycopy(swhids[i].hash(), 0, hashes, (i - from) * Swhid.HASH_LENGTH, Swhid.HASH_LENGTH);
       }
-      queries.whereAre(types, hashes, 0, chunkEnd - from, fields, rows, anchorRows, anchorDates, originRows);
-    }
-
-    private WhereIsOneResult result(int i) {
-      int k = i - chunkStart;
-      WhereIsOneResult.Builder result = WhereIsOneResult.newBuilder();
-      if (fields.swhid()) {
-        // a valid request SWHID is exactly the text of the answer
-        result.setSwhid(texts.get(i));
-      }
-      if (fields.anchor() && anchorRows[k] >= 0) {
-        result.setAnchorBytes(UnsafeByteOperations.unsafeWrap(queries.index().nodes().swhidBytes(anchorRows[k])));
-      }
-      if (fields.origin() && originRows[k] >= 0) {
-        result.setOrigin(queries.index().origins().url(originRows[k]));
-      }
-      return result.build();
+      queries.lookUp(types, hashes, 0, chunkEnd - from, fields, batch);
     }
   }
 
@@ -187,16 +169,21 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
     return hasMask ? ResultFields.of(mask.getPathsList()) : ResultFields.ALL;
   }
 
-  private static WhereIsOneResult result(Swhid swhid, Provenance provenance, ResultFields fields) {
+  /**
+   * The result for SWHID {@code i} of a looked-up batch, built from the request's own text (a
+   * valid request SWHID is exactly the text of the answer) and the bytes of the answers.
+   */
+  private static WhereIsOneResult result(ProvenanceQueries queries, String swhid, LookupBatch batch, int i,
+      ResultFields fields) {
     WhereIsOneResult.Builder result = WhereIsOneResult.newBuilder();
     if (fields.swhid()) {
-      result.setSwhid(swhid.toString());
+      result.setSwhid(swhid);
     }
-    if (fields.anchor() && provenance.anchor() != null) {
-      result.setAnchor(provenance.anchor().toString());
+    if (fields.anchor() && batch.anchorRows[i] >= 0) {
+      result.setAnchorBytes(UnsafeByteOperations.unsafeWrap(queries.index().nodes().swhidBytes(batch.anchorRows[i])));
     }
-    if (fields.origin() && provenance.origin() != null) {
-      result.setOrigin(provenance.origin());
+    if (fields.origin() && batch.originRows[i] >= 0) {
+      result.setOrigin(queries.index().origins().url(batch.originRows[i]));
     }
     return result.build();
   }

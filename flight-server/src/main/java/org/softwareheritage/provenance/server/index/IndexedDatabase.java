@@ -1,43 +1,64 @@
 package org.softwareheritage.provenance.server.index;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.util.AutoCloseables;
 import org.softwareheritage.provenance.server.storage.Database;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
+import org.softwareheritage.provenance.server.storage.RegionStore;
 
 /**
- * A database loaded into memory together with its indices: what the servers answer from. Owns
- * both; the allocator stays the caller's.
+ * A database's stored tables together with their indices: what the servers answer from. Owns the
+ * {@link RegionStore} holding both, in native memory or mapped from an index directory.
  */
 public final class IndexedDatabase implements AutoCloseable {
+  private final RegionStore store;
   private final Database database;
   private final ProvenanceIndex index;
   private final long loadMillis;
   private final long indexMillis;
+  private final boolean built;
 
-  private IndexedDatabase(Database database, ProvenanceIndex index, long loadMillis, long indexMillis) {
+  private IndexedDatabase(RegionStore store, Database database, ProvenanceIndex index, long loadMillis,
+      long indexMillis, boolean built) {
+    this.store = store;
     this.database = database;
     this.index = index;
     this.loadMillis = loadMillis;
     this.indexMillis = indexMillis;
+    this.built = built;
   }
 
   /**
-   * Loads every table of the database at {@code location} and builds the indices.
+   * Loads every table of the database at {@code location} into {@code store} and builds the
+   * indices there; {@code allocator} is the Arrow memory of the Parquet scans. Takes ownership of
+   * {@code store}, closed on failure.
    *
    * @throws org.softwareheritage.provenance.server.storage.DatabaseLoadException naming what is wrong
    */
-  public static IndexedDatabase open(DatabaseLocation location, BufferAllocator allocator) {
-    long start = System.nanoTime();
-    Database database = Database.load(location, allocator);
-    long loaded = System.nanoTime();
+  public static IndexedDatabase build(DatabaseLocation location, BufferAllocator allocator, RegionStore store) {
     try {
-      ProvenanceIndex index = ProvenanceIndex.build(database, allocator);
+      long start = System.nanoTime();
+      Database database = Database.load(location, allocator, store);
+      long loaded = System.nanoTime();
+      ProvenanceIndex index = ProvenanceIndex.build(database, store);
       long indexed = System.nanoTime();
-      return new IndexedDatabase(database, index, (loaded - start) / 1_000_000, (indexed - loaded) / 1_000_000);
+      return new IndexedDatabase(store, database, index, (loaded - start) / 1_000_000, (indexed - loaded) / 1_000_000,
+          true);
+    } catch (RuntimeException | Error e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** The database and indices {@code store} holds (an index directory). Takes ownership of {@code store}. */
+  public static IndexedDatabase open(RegionStore store) {
+    try {
+      long start = System.nanoTime();
+      Database database = Database.open(store);
+      ProvenanceIndex index = ProvenanceIndex.open(database, store);
+      return new IndexedDatabase(store, database, index, (System.nanoTime() - start) / 1_000_000, 0, false);
     } catch (RuntimeException e) {
-      database.close();
+      store.close();
       throw e;
     }
   }
@@ -50,34 +71,47 @@ public final class IndexedDatabase implements AutoCloseable {
     return index;
   }
 
-  /** Milliseconds spent reading the tables. */
+  /** Where the tables and indices are. */
+  public RegionStore store() {
+    return store;
+  }
+
+  /** Milliseconds spent reading (or mapping) the tables. */
   public long loadMillis() {
     return loadMillis;
   }
 
-  /** Milliseconds spent building the indices. */
+  /** Milliseconds spent building the indices (0 when mapped). */
   public long indexMillis() {
     return indexMillis;
   }
 
-  /** Bytes of Arrow memory held by tables and indices. */
+  /** Bytes of tables and indices. */
   public long sizeInBytes() {
-    return database.sizeInBytes() + index.sizeInBytes();
+    return store.sizeInBytes();
   }
 
-  /** One line: rows per table, load and index time, memory. */
+  /** One line: rows per table, load and index time, bytes and where they live. */
   public String summary() {
     StringBuilder line = new StringBuilder();
     for (ProvenanceTable table : ProvenanceTable.values()) {
       line.append(table.directory()).append('=').append(database.table(table).rowCount()).append(' ');
     }
-    return line.append("rows; loaded in ").append(loadMillis).append(" ms, indexed in ").append(indexMillis)
-        .append(" ms; ").append(bytes(sizeInBytes())).append(" of Arrow memory (tables ")
-        .append(bytes(database.sizeInBytes())).append(", indices ").append(bytes(index.sizeInBytes())).append(')')
-        .toString();
+    line.append("rows; ");
+    if (built) {
+      line.append("loaded in ").append(loadMillis).append(" ms, indexed in ").append(indexMillis).append(" ms; ")
+          .append(bytes(sizeInBytes())).append(store.isMapped() ? " in " + store : " of native memory");
+    } else {
+      line.append("mapped ").append(bytes(sizeInBytes())).append(" from ").append(store).append(" in ")
+          .append(loadMillis).append(" ms");
+    }
+    long tables = database.sizeInBytes();
+    return line.append(" (tables ").append(bytes(tables)).append(", indices ").append(bytes(sizeInBytes() - tables))
+        .append(')').toString();
   }
 
-  private static String bytes(long bytes) {
+  /** {@code bytes} in binary units, e.g. "1.5 GiB". */
+  public static String bytes(long bytes) {
     if (bytes < 1024) {
       return bytes + " B";
     }
@@ -87,10 +121,6 @@ public final class IndexedDatabase implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      AutoCloseables.close(index, database);
-    } catch (Exception e) {
-      throw new IllegalStateException("closing database " + database.location(), e);
-    }
+    store.close();
   }
 }

@@ -1,35 +1,35 @@
 package org.softwareheritage.provenance.server.index;
 
-import org.softwareheritage.provenance.server.storage.LoadedTable;
+import org.softwareheritage.provenance.server.storage.StoredTable;
 
 /**
  * Key → row range of a table kept sorted by its key column (the node or origin id, the first
- * column of a {@code *_in_*} table). Binary search over the key column itself: no memory beyond
+ * column of a {@code *_in_*} table). Binary search over the key column itself: no storage beyond
  * the table.
  */
 public final class KeyRangeIndex {
-  private final LoadedTable table;
+  private final StoredTable table;
   private final long keyAddress;
-  private final int rows;
+  private final long rows;
 
-  public KeyRangeIndex(LoadedTable table) {
+  public KeyRangeIndex(StoredTable table) {
     this.table = table;
     this.keyAddress = table.u64Address(table.table().sortKey().get(0));
     this.rows = table.rowCount();
   }
 
-  public LoadedTable table() {
+  public StoredTable table() {
     return table;
   }
 
   /** The key of {@code row}. */
-  public long key(int row) {
-    return LoadedTable.u64(keyAddress, row);
+  public long key(long row) {
+    return StoredTable.u64(keyAddress, row);
   }
 
   /** Rows whose key is {@code key}. */
   public RowRange rows(long key) {
-    int start = lowerBound(key, 0, rows);
+    long start = lowerBound(key, 0, rows);
     if (start == rows || key(start) != key) {
       return RowRange.EMPTY;
     }
@@ -41,16 +41,16 @@ public final class KeyRangeIndex {
     if (Long.compareUnsigned(first, last) > 0) {
       return RowRange.EMPTY;
     }
-    int start = lowerBound(first, 0, rows);
+    long start = lowerBound(first, 0, rows);
     return new RowRange(start, upperBound(last, start, rows));
   }
 
   /** First row in [from, to) whose key is not less than {@code key}. */
-  private int lowerBound(long key, int from, int to) {
-    int low = from;
-    int high = to;
+  private long lowerBound(long key, long from, long to) {
+    long low = from;
+    long high = to;
     while (low < high) {
-      int middle = (low + high) >>> 1;
+      long middle = (low + high) >>> 1;
       if (Long.compareUnsigned(key(middle), key) < 0) {
         low = middle + 1;
       } else {
@@ -61,11 +61,11 @@ public final class KeyRangeIndex {
   }
 
   /** First row in [from, to) whose key is greater than {@code key}. */
-  private int upperBound(long key, int from, int to) {
-    int low = from;
-    int high = to;
+  private long upperBound(long key, long from, long to) {
+    long low = from;
+    long high = to;
     while (low < high) {
-      int middle = (low + high) >>> 1;
+      long middle = (low + high) >>> 1;
       if (Long.compareUnsigned(key(middle), key) <= 0) {
         low = middle + 1;
       } else {

@@ -2,131 +2,120 @@ package org.softwareheritage.provenance.server.index;
 
 import static org.softwareheritage.provenance.server.index.OpenAddressing.mix;
 
-import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;
-import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
-import org.softwareheritage.provenance.server.storage.LoadedTable;
+import org.softwareheritage.provenance.server.storage.Region;
+import org.softwareheritage.provenance.server.storage.RegionStore;
+import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**
  * Node id → row of the nodes table (sorted by id), and the id and object type of each row.
  * Dense ids (the upstream graph numbers its nodes 0..N-1) map to rows by arithmetic; others
- * through an open-addressing hash table of row numbers in Arrow memory.
+ * through an open-addressing table of row numbers (12.8 bytes per node).
  */
-public final class NodeIds implements AutoCloseable {
-  private final int size;
+public final class NodeIds {
+  private static final String SLOTS = "node_ids.slots";
+  private static final String DENSE = "node_ids.dense";
+  private static final int TYPES = ObjectType.values().length;
+
+  private final long size;
   private final long idAddress;
   private final long typeAddress;
   private final long firstId;
-  /** Id → row + 1 when the ids are not dense, else {@code null}. */
-  private final ArrowBuf byId;
-  // slots are read by address: ArrowBuf's checked accessors cost more than the probe itself
-  private final long byIdAddress;
+  private final boolean dense;
+  /** Slots of row + 1 (0: empty) when the ids are not dense. */
+  private final long slotsAddress;
   private final long capacity;
 
-  private NodeIds(LoadedTable nodes, ArrowBuf byId, long capacity) {
+  private NodeIds(StoredTable nodes, boolean dense, Region slots) {
     this.size = nodes.rowCount();
     this.idAddress = nodes.u64Address("id");
-    this.typeAddress = ((BaseFixedWidthVector) nodes.vector("type")).getDataBufferAddress();
-    this.firstId = size == 0 ? 0 : id(0);
-    this.byId = byId;
-    this.byIdAddress = byId == null ? 0 : byId.memoryAddress();
-    this.capacity = capacity;
+    this.typeAddress = nodes.column("type").address();
+    this.firstId = size == 0 ? 0 : StoredTable.u64(idAddress, 0);
+    this.dense = dense;
+    this.slotsAddress = slots == null ? 0 : slots.address();
+    this.capacity = slots == null ? 0 : slots.length() / Long.BYTES;
   }
 
   /**
-   * Indexes the ids of {@code nodes}.
+   * Indexes the ids of {@code nodes} into {@code store}.
    *
    * @throws DatabaseLoadException if two rows share an id
    */
-  public static NodeIds build(LoadedTable nodes, BufferAllocator allocator) {
-    if (hasDenseIds(nodes)) {
-      return new NodeIds(nodes, null, 0);
-    }
-    long capacity = OpenAddressing.capacity(nodes.rowCount());
-    ArrowBuf byId = allocator.buffer(capacity * Integer.BYTES);
-    try {
-      byId.setZero(0, byId.capacity());
-      NodeIds ids = new NodeIds(nodes, byId, capacity);
-      for (int row = 0; row < ids.size; row++) {
-        ids.insert(row);
-      }
-      return ids;
-    } catch (RuntimeException e) {
-      byId.close();
-      throw e;
-    }
-  }
-
-  /** Whether the id of each row is the first row's id plus the row number. */
-  private static boolean hasDenseIds(LoadedTable nodes) {
+  static NodeIds build(StoredTable nodes, RegionStore store) {
     long ids = nodes.u64Address("id");
-    long first = nodes.rowCount() == 0 ? 0 : LoadedTable.u64(ids, 0);
-    for (int row = 1; row < nodes.rowCount(); row++) {
-      if (LoadedTable.u64(ids, row) != first + row) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private void insert(int row) {
-    long id = id(row);
-    long slot = OpenAddressing.slot(mix(id), capacity);
-    for (int other; (other = MemoryUtil.getInt(byIdAddress + (slot << 2)) - 1) >= 0;
-        slot = OpenAddressing.next(slot, capacity)) {
-      if (id(other) == id) {
+    long first = nodes.rowCount() == 0 ? 0 : StoredTable.u64(ids, 0);
+    boolean dense = true;
+    for (long row = 1; row < nodes.rowCount(); row++) {
+      long id = StoredTable.u64(ids, row);
+      if (id == StoredTable.u64(ids, row - 1)) {
         throw new DatabaseLoadException("table nodes, column id: duplicate node id " + Long.toUnsignedString(id));
       }
+      dense &= id == first + row;
     }
-    MemoryUtil.putInt(byIdAddress + (slot << 2), row + 1);
+    store.set(DENSE, dense ? 1 : 0);
+    if (dense) {
+      return new NodeIds(nodes, true, null);
+    }
+    Region slots = store.create(SLOTS, OpenAddressing.capacity(nodes.rowCount()) * Long.BYTES);
+    NodeIds index = new NodeIds(nodes, false, slots);
+    for (long row = 0; row < index.size; row++) {
+      long slot = OpenAddressing.slot(mix(index.id(row)), index.capacity);
+      while (MemoryUtil.getLong(index.slotsAddress + (slot << 3)) != 0) {
+        slot = OpenAddressing.next(slot, index.capacity);
+      }
+      MemoryUtil.putLong(index.slotsAddress + (slot << 3), row + 1);
+    }
+    return index;
+  }
+
+  /** The index of {@code nodes} that {@code store} holds. */
+  static NodeIds open(StoredTable nodes, RegionStore store) {
+    boolean dense = store.number(DENSE) == 1;
+    return new NodeIds(nodes, dense, dense ? null : store.region(SLOTS));
+  }
+
+  /** Whether ids map to rows by arithmetic (the ids are consecutive), with no table. */
+  public boolean isDense() {
+    return dense;
   }
 
   /** Number of nodes. */
-  public int size() {
+  public long size() {
     return size;
   }
 
   /** The row of the node whose id is {@code id}, or -1 if there is none. */
-  public int row(long id) {
-    if (byId == null) {
+  public long row(long id) {
+    if (dense) {
       long offset = id - firstId;
-      return Long.compareUnsigned(offset, size) < 0 ? (int) offset : -1;
+      return Long.compareUnsigned(offset, size) < 0 ? offset : -1;
     }
     for (long slot = OpenAddressing.slot(mix(id), capacity); ; slot = OpenAddressing.next(slot, capacity)) {
-      int row = MemoryUtil.getInt(byIdAddress + (slot << 2)) - 1;
-      if (row < 0 || id(row) == id) {
+      long row = MemoryUtil.getLong(slotsAddress + (slot << 3)) - 1;
+      if (row < 0 || id(DamagedIndexException.checkRow(row, size, "node")) == id) {
         return row;
       }
     }
   }
 
   /** The node id of {@code row}. */
-  public long id(int row) {
-    return LoadedTable.u64(idAddress, row);
+  public long id(long row) {
+    return StoredTable.u64(idAddress, row);
   }
 
   /** The object type of {@code row}. */
-  public ObjectType type(int row) {
+  public ObjectType type(long row) {
     return ObjectType.fromOrdinal(typeOrdinal(row));
   }
 
   /** The {@link ObjectType} ordinal of {@code row}. */
-  int typeOrdinal(int row) {
-    return MemoryUtil.getByte(typeAddress + row);
-  }
-
-  /** Bytes of Arrow memory held by the id table (none for dense ids). */
-  public long sizeInBytes() {
-    return byId == null ? 0 : byId.capacity();
-  }
-
-  @Override
-  public void close() {
-    if (byId != null) {
-      byId.close();
+  int typeOrdinal(long row) {
+    int ordinal = MemoryUtil.getByte(typeAddress + row);
+    if (ordinal < 0 || ordinal >= TYPES) {
+      throw new DamagedIndexException("damaged index: type " + ordinal + " of node row " + row);
     }
+    return ordinal;
   }
 }

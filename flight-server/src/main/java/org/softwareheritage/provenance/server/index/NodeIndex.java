@@ -5,25 +5,41 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.memory.BufferAllocator;
+import java.util.Arrays;
+import java.util.stream.LongStream;
 import org.apache.arrow.memory.util.MemoryUtil;
-import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
-import org.softwareheritage.provenance.server.storage.LoadedTable;
+import org.softwareheritage.provenance.server.storage.Region;
+import org.softwareheritage.provenance.server.storage.RegionStore;
+import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * SWHID → row of the nodes table, and the SWHID of a row as text. An open-addressing hash table
- * of row numbers in Arrow memory (6.4 bytes per node), probed against the nodes' own columns, so
- * a lookup costs one or two cache misses whatever the database size.
+ * SWHID → row of the nodes table, and the SWHID of a row as text. The index is an array of one
+ * 8-byte entry per node, sorted by sha1_git: the 24 bits of the hash that follow its bucket
+ * number, then the node's row (40 bits). A directory gives the first entry of each bucket (the
+ * hash's top bits, about {@value #BUCKET_ENTRIES} entries each); SHA-1 being uniform, the
+ * hash's next 24 bits then interpolate the entry's place within its bucket to within a few
+ * entries, so a lookup reads one page of entries (the small directory stays cached), then the
+ * node's own row to confirm the whole SWHID.
  */
-public final class NodeIndex implements AutoCloseable {
+public final class NodeIndex {
+  private static final VarHandle BIG_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle NATIVE_LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
   private static final VarHandle NATIVE_SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.nativeOrder());
-  private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private static final String ENTRIES = "swhids.entries";
+  private static final String DIRECTORY = "swhids.directory";
+  private static final String BUCKET_BITS = "swhids.bucket_bits";
+  /** Entries per bucket the directory aims at. */
+  static final int BUCKET_ENTRIES = 2048;
+  private static final int FRAGMENT_BITS = 24;
+  private static final int ROW_BITS = 40;
+  private static final long ROW_MASK = (1L << ROW_BITS) - 1;
 
   /** The first 8 bytes of "swh:1:TAG:" of each object type (by ordinal), as a long in memory order. */
   private static final long[] TAG_HEADS = new long[ObjectType.values().length];
@@ -39,141 +55,212 @@ public final class NodeIndex implements AutoCloseable {
     }
   }
 
-  /** Rows inserted into the table at a time (see {@link #insertAll}). */
-  private static final int INSERT_BLOCK = 256;
-
   /** Ints {@link #writeSwhids} gathers per row: the type and the 5 words of the hash. */
   public static final int GATHERED_INTS = 1 + Swhid.HASH_LENGTH / Integer.BYTES;
 
   private final NodeIds ids;
-  private final int size;
+  private final long size;
   private final long hashAddress;
-  private final long capacity;
-  private final ArrowBuf bySwhid;
-  // slots are read by address: ArrowBuf's checked accessors cost more than the probe itself
-  private final long bySwhidAddress;
+  private final long entries;
+  private final long directory;
+  private final int bucketBits;
 
-  private NodeIndex(LoadedTable nodes, NodeIds ids, ArrowBuf bySwhid, long capacity) {
+  private NodeIndex(StoredTable nodes, NodeIds ids, Region entries, Region directory, int bucketBits) {
     this.ids = ids;
     this.size = nodes.rowCount();
-    this.hashAddress = ((BaseFixedWidthVector) nodes.vector("sha1_git")).getDataBufferAddress();
-    this.capacity = capacity;
-    this.bySwhid = bySwhid;
-    this.bySwhidAddress = bySwhid.memoryAddress();
+    this.hashAddress = nodes.column("sha1_git").address();
+    this.entries = entries.address();
+    this.directory = directory.address();
+    this.bucketBits = bucketBits;
   }
 
   /**
-   * Indexes the SWHIDs of {@code nodes}, whose types {@code ids} reads; {@code ids} stays the
-   * caller's and must outlive the index.
+   * Indexes the SWHIDs of {@code nodes} into {@code store}; {@code ids} reads their types.
    *
    * @throws DatabaseLoadException if two rows share a SWHID
    */
-  public static NodeIndex build(LoadedTable nodes, NodeIds ids, BufferAllocator allocator) {
-    long capacity = OpenAddressing.capacity(nodes.rowCount());
-    ArrowBuf bySwhid = allocator.buffer(capacity * Integer.BYTES);
-    try {
-      bySwhid.setZero(0, bySwhid.capacity());
-      NodeIndex index = new NodeIndex(nodes, ids, bySwhid, capacity);
-      index.insertAll();
-      return index;
-    } catch (RuntimeException e) {
-      bySwhid.close();
-      throw e;
+  static NodeIndex build(StoredTable nodes, NodeIds ids, RegionStore store) {
+    long size = nodes.rowCount();
+    int bucketBits = size <= BUCKET_ENTRIES ? 0 : 63 - Long.numberOfLeadingZeros(size / BUCKET_ENTRIES);
+    long buckets = 1L << bucketBits;
+    store.set(BUCKET_BITS, bucketBits);
+    NodeIndex index = new NodeIndex(nodes, ids, store.create(ENTRIES, size * Long.BYTES),
+        store.create(DIRECTORY, (buckets + 1) * Long.BYTES), bucketBits);
+    index.fill(buckets);
+    return index;
+  }
+
+  /** The index of {@code nodes} that {@code store} holds. */
+  static NodeIndex open(StoredTable nodes, NodeIds ids, RegionStore store) {
+    int bucketBits = (int) store.number(BUCKET_BITS);
+    Region entries = store.region(ENTRIES);
+    Region directory = store.region(DIRECTORY);
+    if (bucketBits < 0 || bucketBits > ROW_BITS || entries.length() != nodes.rowCount() * Long.BYTES
+        || directory.length() != ((1L << bucketBits) + 1) * Long.BYTES) {
+      throw new DatabaseLoadException(store + ": the SWHID index does not match the nodes table");
     }
+    return new NodeIndex(nodes, ids, entries, directory, bucketBits);
   }
 
   /**
-   * Inserts every row, a block at a time: the home slots of the block's rows, then the hashes of
-   * the rows found in them, are first read in loops of independent reads, so that their cache
-   * misses overlap; then the rows are inserted, reading from the cache.
+   * Counts the entries of each bucket, places every entry in its bucket (a counting sort), then
+   * sorts each bucket, in parallel, and checks that no two rows share a SWHID.
    */
-  private void insertAll() {
-    long[] slots = new long[INSERT_BLOCK];
-    int[] occupants = new int[INSERT_BLOCK];
-    for (int start = 0; start < size; start += INSERT_BLOCK) {
-      int count = Math.min(INSERT_BLOCK, size - start);
-      for (int i = 0; i < count; i++) {
-        long address = hashAddress + (long) (start + i) * Swhid.HASH_LENGTH;
-        slots[i] = slot(swhidHash(ids.typeOrdinal(start + i), MemoryUtil.getLong(address),
-            MemoryUtil.getLong(address + 8), MemoryUtil.getInt(address + 16)));
-        occupants[i] = MemoryUtil.getInt(bySwhidAddress + (slots[i] << 2)) - 1;
-      }
-      for (int i = 0; i < count; i++) {
-        if (occupants[i] >= 0) {
-          occupants[i] = MemoryUtil.getInt(hashAddress + (long) occupants[i] * Swhid.HASH_LENGTH);
+  private void fill(long buckets) {
+    for (long row = 0; row < size; row++) {
+      long slot = directory + ((bucket(key(row)) + 1) << 3);
+      MemoryUtil.putLong(slot, MemoryUtil.getLong(slot) + 1);
+    }
+    for (long b = 1; b <= buckets; b++) {
+      MemoryUtil.putLong(directory + (b << 3), MemoryUtil.getLong(directory + (b << 3))
+          + MemoryUtil.getLong(directory + ((b - 1) << 3)));
+    }
+    for (long row = 0; row < size; row++) {
+      long key = key(row);
+      long cursor = directory + (bucket(key) << 3);
+      long position = MemoryUtil.getLong(cursor);
+      MemoryUtil.putLong(entries + (position << 3), fragment(key) << ROW_BITS | row);
+      MemoryUtil.putLong(cursor, position + 1);
+    }
+    for (long b = buckets; b > 0; b--) {
+      MemoryUtil.putLong(directory + (b << 3), MemoryUtil.getLong(directory + ((b - 1) << 3)));
+    }
+    MemoryUtil.putLong(directory, 0);
+    LongStream.range(0, buckets).parallel().forEach(this::sortBucket);
+  }
+
+  private void sortBucket(long bucket) {
+    long start = MemoryUtil.getLong(directory + (bucket << 3));
+    long entriesInBucket = MemoryUtil.getLong(directory + ((bucket + 1) << 3)) - start;
+    if (entriesInBucket > Integer.MAX_VALUE - 8) {
+      throw new DatabaseLoadException("table nodes, column sha1_git: " + entriesInBucket
+          + " hashes share their first " + bucketBits + " bits: sha1_git values are not SHA-1 hashes");
+    }
+    int count = (int) entriesInBucket;
+    long[] sorted = new long[count];
+    for (int i = 0; i < count; i++) {
+      // entries compare as unsigned: flip the sign bit to sort them as signed
+      sorted[i] = MemoryUtil.getLong(entries + ((start + i) << 3)) ^ Long.MIN_VALUE;
+    }
+    Arrays.sort(sorted);
+    for (int i = 0; i < count; i++) {
+      long entry = sorted[i] ^ Long.MIN_VALUE;
+      MemoryUtil.putLong(entries + ((start + i) << 3), entry);
+      for (int j = i - 1; j >= 0 && (sorted[j] ^ Long.MIN_VALUE) >>> ROW_BITS == entry >>> ROW_BITS; j--) {
+        long row = entry & ROW_MASK;
+        long other = (sorted[j] ^ Long.MIN_VALUE) & ROW_MASK;
+        if (ids.typeOrdinal(row) == ids.typeOrdinal(other) && sameHash(row, other)) {
+          throw new DatabaseLoadException("table nodes, column sha1_git: duplicate SWHID " + swhid(row));
         }
-      }
-      for (int i = 0; i < count; i++) {
-        insert(start + i, slots[i]);
       }
     }
   }
 
-  private void insert(int row, long home) {
-    long address = hashAddress + (long) row * Swhid.HASH_LENGTH;
-    long a = MemoryUtil.getLong(address);
-    long b = MemoryUtil.getLong(address + 8);
-    int c = MemoryUtil.getInt(address + 16);
-    int type = ids.typeOrdinal(row);
-    long slot = home;
-    for (int other; (other = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1) >= 0; slot = next(slot)) {
-      if (matches(other, type, a, b, c)) {
-        throw new DatabaseLoadException("table nodes, column sha1_git: duplicate SWHID " + swhid(row));
-      }
-    }
-    MemoryUtil.putInt(bySwhidAddress + (slot << 2), row + 1);
+  private boolean sameHash(long row, long other) {
+    long a = hashAddress + row * Swhid.HASH_LENGTH;
+    long b = hashAddress + other * Swhid.HASH_LENGTH;
+    return MemoryUtil.getLong(a) == MemoryUtil.getLong(b) && MemoryUtil.getLong(a + 8) == MemoryUtil.getLong(b + 8)
+        && MemoryUtil.getInt(a + 16) == MemoryUtil.getInt(b + 16);
+  }
+
+  /** The first 8 bytes of the hash of {@code row}, as a big-endian number. */
+  private long key(long row) {
+    return Long.reverseBytes(MemoryUtil.getLong(hashAddress + row * Swhid.HASH_LENGTH));
+  }
+
+  private long bucket(long key) {
+    return bucketBits == 0 ? 0 : key >>> (Long.SIZE - bucketBits);
+  }
+
+  private long fragment(long key) {
+    return (key << bucketBits) >>> (Long.SIZE - FRAGMENT_BITS);
   }
 
   /** The row of {@code swhid}, or -1 if the database does not know it. */
-  public int row(Swhid swhid) {
-    byte[] hash = swhid.hash();
-    long a = (long) LONGS.get(hash, 0);
-    long b = (long) LONGS.get(hash, 8);
-    int c = (int) INTS.get(hash, 16);
-    int type = swhid.type().ordinal();
-    return probe(slot(swhidHash(type, a, b, c)), type, a, b, c);
+  public long row(Swhid swhid) {
+    long[] rows = new long[1];
+    rows(new byte[] {(byte) swhid.type().ordinal()}, swhid.hash(), 0, 1, rows, new long[1]);
+    return rows[0];
   }
 
   /**
    * The rows of {@code count} SWHIDs at once: {@code rows[i]} is the row of the SWHID of type
    * {@code types[from + i]} (an {@link ObjectType} ordinal) and sha1_git
-   * {@code hashes[20 (from + i), 20 (from + i) + 20)}, or -1. Each step is one loop over all SWHIDs
-   * with independent memory reads, so the cache misses of different SWHIDs overlap instead of
-   * being paid one after the other.
+   * {@code hashes[20 (from + i), 20 (from + i) + 20)}, or -1; {@code positions} is scratch of the
+   * same size. Each step is one loop over all SWHIDs with independent memory reads (the
+   * directory, then the entries, then the nodes), so the cache misses and page faults of
+   * different SWHIDs overlap instead of being paid one after the other.
    */
-  public void rows(byte[] types, byte[] hashes, int from, int count, int[] rows) {
+  public void rows(byte[] types, byte[] hashes, int from, int count, long[] rows, long[] positions) {
     for (int i = 0; i < count; i++) {
-      int h = (from + i) * Swhid.HASH_LENGTH;
-      long slot = slot(swhidHash(types[from + i], (long) LONGS.get(hashes, h), (long) LONGS.get(hashes, h + 8),
-          (int) INTS.get(hashes, h + 16)));
-      rows[i] = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1;
+      positions[i] = guess((long) BIG_ENDIAN_LONGS.get(hashes, (from + i) * Swhid.HASH_LENGTH));
     }
     for (int i = 0; i < count; i++) {
-      int h = (from + i) * Swhid.HASH_LENGTH;
-      long a = (long) LONGS.get(hashes, h);
-      long b = (long) LONGS.get(hashes, h + 8);
-      int c = (int) INTS.get(hashes, h + 16);
-      int type = types[from + i];
-      if (rows[i] >= 0 && !matches(rows[i], type, a, b, c)) {
-        rows[i] = probe(next(slot(swhidHash(type, a, b, c))), type, a, b, c);
+      rows[i] = positions[i] < 0 ? -1 : entryRow(positions[i]);
+    }
+    for (int i = 0; i < count; i++) {
+      if (positions[i] >= 0) {
+        int h = (from + i) * Swhid.HASH_LENGTH;
+        rows[i] = find(positions[i], rows[i], types[from + i], (long) BIG_ENDIAN_LONGS.get(hashes, h),
+            (long) LONGS.get(hashes, h), (long) LONGS.get(hashes, h + 8), (int) INTS.get(hashes, h + 16));
       }
     }
   }
 
-  /** The row of a SWHID (by its type ordinal and hash words), probing from {@code slot} on; -1 if absent. */
-  private int probe(long slot, int type, long a, long b, int c) {
-    for (; ; slot = next(slot)) {
-      int row = MemoryUtil.getInt(bySwhidAddress + (slot << 2)) - 1;
-      if (row < 0 || matches(row, type, a, b, c)) {
+  /** Where an entry of {@code key} would be, interpolated within its bucket; -1 if the bucket is empty. */
+  private long guess(long key) {
+    long bucket = bucket(key);
+    long start = MemoryUtil.getLong(directory + (bucket << 3));
+    long end = MemoryUtil.getLong(directory + ((bucket + 1) << 3));
+    if (start < 0 || end > size || start > end) {
+      throw new DamagedIndexException("damaged index: SWHID bucket " + bucket + " is [" + start + ", " + end + ")");
+    }
+    return start == end ? -1 : start + ((fragment(key) * (end - start)) >>> FRAGMENT_BITS);
+  }
+
+  private long entryRow(long position) {
+    return DamagedIndexException.checkRow(MemoryUtil.getLong(entries + (position << 3)) & ROW_MASK, size, "node");
+  }
+
+  /**
+   * The row of the SWHID, searching from its interpolated {@code position} (whose entry names
+   * {@code candidate}): to the first entry of its fragment, then through the entries of that
+   * fragment, comparing each one's node with the SWHID.
+   */
+  private long find(long position, long candidate, int type, long key, long a, long b, int c) {
+    long fragment = fragment(key);
+    long bucket = bucket(key);
+    long start = MemoryUtil.getLong(directory + (bucket << 3));
+    long end = MemoryUtil.getLong(directory + ((bucket + 1) << 3));
+    long i = position;
+    if (MemoryUtil.getLong(entries + (i << 3)) >>> ROW_BITS == fragment && matches(candidate, type, a, b, c)) {
+      return candidate;
+    }
+    while (i > start && MemoryUtil.getLong(entries + ((i - 1) << 3)) >>> ROW_BITS >= fragment) {
+      i--;
+    }
+    while (i < end && MemoryUtil.getLong(entries + (i << 3)) >>> ROW_BITS < fragment) {
+      i++;
+    }
+    for (; i < end && MemoryUtil.getLong(entries + (i << 3)) >>> ROW_BITS == fragment; i++) {
+      long row = entryRow(i);
+      if (matches(row, type, a, b, c)) {
         return row;
       }
     }
+    return -1;
+  }
+
+  private boolean matches(long row, int type, long a, long b, int c) {
+    long address = hashAddress + row * Swhid.HASH_LENGTH;
+    return MemoryUtil.getLong(address) == a && MemoryUtil.getLong(address + 8) == b
+        && MemoryUtil.getInt(address + 16) == c && ids.typeOrdinal(row) == type;
   }
 
   /** The SWHID of {@code row}. */
-  public Swhid swhid(int row) {
+  public Swhid swhid(long row) {
     byte[] hash = new byte[Swhid.HASH_LENGTH];
-    MemoryUtil.copyFromMemory(hashAddress + (long) row * Swhid.HASH_LENGTH, hash, 0, Swhid.HASH_LENGTH);
+    MemoryUtil.copyFromMemory(hashAddress + row * Swhid.HASH_LENGTH, hash, 0, Swhid.HASH_LENGTH);
     return Swhid.of(ids.type(row), hash);
   }
 
@@ -184,12 +271,12 @@ public final class NodeIndex implements AutoCloseable {
    * gathered into {@code scratch} (at least {@value #GATHERED_INTS} ints per row) in a short loop
    * whose cache misses overlap, then formatted, the hex digits eight at a time.
    */
-  public void writeSwhids(int[] rows, int count, long address, int[] scratch) {
+  public void writeSwhids(long[] rows, int count, long address, int[] scratch) {
     int gathered = 0;
     for (int i = 0; i < count; i++) {
-      int row = rows[i];
+      long row = rows[i];
       if (row >= 0) {
-        long hash = hashAddress + (long) row * Swhid.HASH_LENGTH;
+        long hash = hashAddress + row * Swhid.HASH_LENGTH;
         scratch[gathered] = ids.typeOrdinal(row);
         for (int w = 0; w < Swhid.HASH_LENGTH / Integer.BYTES; w++) {
           scratch[gathered + 1 + w] = MemoryUtil.getInt(hash + (long) w * Integer.BYTES);
@@ -208,12 +295,12 @@ public final class NodeIndex implements AutoCloseable {
   }
 
   /** The SWHID of {@code row} as {@value Swhid#TEXT_LENGTH} ASCII bytes (see {@link #writeSwhids}). */
-  public byte[] swhidBytes(int row) {
+  public byte[] swhidBytes(long row) {
     byte[] text = new byte[Swhid.TEXT_LENGTH];
     int type = ids.typeOrdinal(row);
     NATIVE_LONGS.set(text, 0, TAG_HEADS[type]);
     NATIVE_SHORTS.set(text, 8, TAG_TAILS[type]);
-    long hash = hashAddress + (long) row * Swhid.HASH_LENGTH;
+    long hash = hashAddress + row * Swhid.HASH_LENGTH;
     for (int w = 0; w < Swhid.HASH_LENGTH / Integer.BYTES; w++) {
       NATIVE_LONGS.set(text, 10 + w * Long.BYTES, hexDigits(MemoryUtil.getInt(hash + (long) w * Integer.BYTES)));
     }
@@ -233,33 +320,5 @@ public final class NodeIndex implements AutoCloseable {
     // '0' + nibble, plus 'a' - '0' - 10 = 39 for the nibbles above 9
     long letters = ((x + 0x0606060606060606L) >>> 4) & 0x0101010101010101L;
     return x + 0x3030303030303030L + letters * 39;
-  }
-
-  /** Bytes of Arrow memory held by the hash table (the nodes table is counted on its own). */
-  public long sizeInBytes() {
-    return bySwhid.capacity();
-  }
-
-  private boolean matches(int row, int type, long a, long b, int c) {
-    long address = hashAddress + (long) row * Swhid.HASH_LENGTH;
-    return MemoryUtil.getLong(address) == a && MemoryUtil.getLong(address + 8) == b
-        && MemoryUtil.getInt(address + 16) == c && ids.typeOrdinal(row) == type;
-  }
-
-  private long slot(long hash) {
-    return OpenAddressing.slot(hash, capacity);
-  }
-
-  private long next(long slot) {
-    return OpenAddressing.next(slot, capacity);
-  }
-
-  private static long swhidHash(int type, long a, long b, int c) {
-    return OpenAddressing.mix(a ^ OpenAddressing.mix(b ^ OpenAddressing.mix(((long) c << 8) | type)));
-  }
-
-  @Override
-  public void close() {
-    bySwhid.close();
   }
 }

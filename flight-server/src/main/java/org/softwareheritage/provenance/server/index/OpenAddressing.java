@@ -1,20 +1,20 @@
 package org.softwareheritage.provenance.server.index;
 
 /**
- * The slot arithmetic of the index's hash tables: linear probing over a table of 1.6 slots per
- * row (any size, not only powers of two), so probes stay short at 6.4 bytes per row.
+ * The slot arithmetic of the node-id hash table (only databases whose node ids are not dense
+ * need it): linear probing over a table of 1.6 slots per row, any size.
  */
 final class OpenAddressing {
   private OpenAddressing() {}
 
-  /** Slots of a table holding {@code rows} rows; below 2^32, as {@link #slot} needs. */
-  static long capacity(int rows) {
-    return Math.max(16, rows * 8L / 5);
+  /** Slots of a table holding {@code rows} rows. */
+  static long capacity(long rows) {
+    return Math.max(16, rows * 8 / 5);
   }
 
-  /** The home slot of {@code hash}: its high 32 bits scaled to {@code capacity}. */
+  /** The home slot of {@code hash} in a table of {@code capacity} slots. */
   static long slot(long hash, long capacity) {
-    return ((hash >>> 32) * capacity) >>> 32;
+    return Long.remainderUnsigned(hash, capacity);
   }
 
   /** The slot probed after {@code slot}. */

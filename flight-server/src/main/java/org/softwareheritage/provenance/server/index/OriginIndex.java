@@ -2,60 +2,70 @@ package org.softwareheritage.provenance.server.index;
 
 import java.nio.charset.StandardCharsets;
 import org.apache.arrow.memory.util.MemoryUtil;
-import org.apache.arrow.vector.VarCharVector;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
-import org.softwareheritage.provenance.server.storage.LoadedTable;
+import org.softwareheritage.provenance.server.storage.StoredTable;
 
 /** Origin node id → URL, over the origins table sorted by id. */
 public final class OriginIndex {
   private final KeyRangeIndex byId;
-  private final VarCharVector urls;
-  // read by address: ArrowBuf's checked accessors cost more than a bulk answer's other work
+  private final long rows;
   private final long urlOffsets;
   private final long urlData;
+  private final long urlBytes;
+
+  private OriginIndex(KeyRangeIndex byId) {
+    StoredTable origins = byId.table();
+    this.byId = byId;
+    this.rows = origins.rowCount();
+    this.urlOffsets = origins.offsets("url").address();
+    this.urlData = origins.column("url").address();
+    this.urlBytes = origins.column("url").length();
+  }
 
   /**
    * Indexes the origins table, {@code byId}'s.
    *
    * @throws DatabaseLoadException if two rows share an id
    */
-  public OriginIndex(KeyRangeIndex byId) {
-    LoadedTable origins = byId.table();
-    this.byId = byId;
-    this.urls = (VarCharVector) origins.vector("url");
-    this.urlOffsets = urls.getOffsetBufferAddress();
-    this.urlData = urls.getDataBufferAddress();
-    for (int row = 1; row < origins.rowCount(); row++) {
+  static OriginIndex build(KeyRangeIndex byId) {
+    for (long row = 1; row < byId.table().rowCount(); row++) {
       if (byId.key(row) == byId.key(row - 1)) {
         throw new DatabaseLoadException("table origins, column id: duplicate origin id "
             + Long.toUnsignedString(byId.key(row)));
       }
     }
+    return new OriginIndex(byId);
+  }
+
+  /** The index of an origins table checked by {@link #build}. */
+  static OriginIndex open(KeyRangeIndex byId) {
+    return new OriginIndex(byId);
   }
 
   /** The row of origin {@code id}, or -1 if there is none. */
-  public int row(long id) {
+  public long row(long id) {
     RowRange rows = byId.rows(id);
     return rows.isEmpty() ? -1 : rows.start();
   }
 
   /** The node id of the origin in {@code row}. */
-  public long id(int row) {
+  public long id(long row) {
     return byId.key(row);
   }
 
   /** Length in bytes of the UTF-8 URL of the origin in {@code row}. */
-  public int urlLength(int row) {
-    return urlStart(row + 1) - urlStart(row);
+  public int urlLength(long row) {
+    long start = urlStart(row);
+    return (int) (urlEnd(row, start) - start);
   }
 
   /**
    * Copies the UTF-8 URL of the origin in {@code row} to {@code address}, which has room for it,
    * and returns its length. URLs are short: a loop of 8-byte moves beats a call to a copy routine.
    */
-  public int copyUrl(int row, long address) {
-    int start = urlStart(row);
-    int length = urlStart(row + 1) - start;
+  public int copyUrl(long row, long address) {
+    long start = urlStart(row);
+    int length = (int) (urlEnd(row, start) - start);
     long from = urlData + start;
     int i = 0;
     for (; i + Long.BYTES <= length; i += Long.BYTES) {
@@ -67,12 +77,25 @@ public final class OriginIndex {
     return length;
   }
 
-  private int urlStart(int row) {
-    return MemoryUtil.getInt(urlOffsets + (long) row * Integer.BYTES);
+  /** The URL of the origin in {@code row}. */
+  public String url(long row) {
+    long start = urlStart(row);
+    byte[] bytes = new byte[(int) (urlEnd(row, start) - start)];
+    MemoryUtil.copyFromMemory(urlData + start, bytes, 0, bytes.length);
+    return new String(bytes, StandardCharsets.UTF_8);
   }
 
-  /** The URL of the origin in {@code row}. */
-  public String url(int row) {
-    return new String(urls.get(row), StandardCharsets.UTF_8);
+  private long urlStart(long row) {
+    DamagedIndexException.checkRow(row, rows, "origin");
+    return MemoryUtil.getLong(urlOffsets + (row << 3));
+  }
+
+  /** The end of the URL of {@code row}, checked to lie within the URL bytes. */
+  private long urlEnd(long row, long start) {
+    long end = MemoryUtil.getLong(urlOffsets + ((row + 1) << 3));
+    if (start < 0 || end < start || end > urlBytes || end - start > Integer.MAX_VALUE) {
+      throw new DamagedIndexException("damaged index: URL of origin row " + row + " at [" + start + ", " + end + ")");
+    }
+    return end;
   }
 }

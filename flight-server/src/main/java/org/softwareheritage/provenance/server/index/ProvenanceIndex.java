@@ -4,27 +4,22 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.util.AutoCloseables;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.softwareheritage.provenance.server.storage.Database;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
-import org.softwareheritage.provenance.server.storage.LoadedTable;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
+import org.softwareheritage.provenance.server.storage.RegionStore;
+import org.softwareheritage.provenance.server.storage.StoredTable;
 
 /**
- * The in-memory indices every query path shares: node ids and SWHIDs, origins, key → row range
- * of each {@code *_in_*} table, and, precomputed at load time, the earliest anchor of every
- * content and directory, the author date of every anchor and the smallest origin of every
- * revision and release. With them, answering for a content found in a million directories costs
- * the same few memory reads as for a rare one.
+ * The indices every query path shares: node ids and SWHIDs, origins, key → row range of each
+ * table, and, precomputed when the index is built, the earliest anchor of every content and
+ * directory, the author date of every anchor and the smallest origin of every revision and
+ * release. With them, answering for a content found in a million directories costs the same few
+ * memory reads as for a rare one.
  */
-public final class ProvenanceIndex implements AutoCloseable {
+public final class ProvenanceIndex {
   /** Date of a node that has none. */
   public static final long NO_DATE = Long.MIN_VALUE;
-
-  private static final Logger LOG = LoggerFactory.getLogger(ProvenanceIndex.class);
 
   private final NodeIds ids;
   private final NodeIndex nodes;
@@ -42,49 +37,49 @@ public final class ProvenanceIndex implements AutoCloseable {
   }
 
   /**
-   * Builds every index over {@code database}, which must outlive the index. The SWHID table is
-   * built on a second thread while the anchors are computed: the two are independent.
+   * Builds every index over {@code database} into {@code store}. The SWHID index is built on a
+   * second thread while the anchors are computed: the two are independent.
    *
    * @throws DatabaseLoadException if the tables are inconsistent (a row naming a node that is not
    *     in nodes or not of the expected type, an origin that is not in origins, duplicate ids)
    */
-  public static ProvenanceIndex build(Database database, BufferAllocator allocator) {
-    long start = System.nanoTime();
-    LoadedTable nodesTable = database.table(ProvenanceTable.NODES);
+  public static ProvenanceIndex build(Database database, RegionStore store) {
+    StoredTable nodesTable = database.table(ProvenanceTable.NODES);
+    Map<ProvenanceTable, KeyRangeIndex> keys = keys(database);
+    OriginIndex origins = OriginIndex.build(keys.get(ProvenanceTable.ORIGINS));
+    NodeIds ids = NodeIds.build(nodesTable, store);
+    CompletableFuture<NodeIndex> swhids = CompletableFuture.supplyAsync(() -> NodeIndex.build(nodesTable, ids, store));
+    AnchorIndex anchors;
+    try {
+      anchors = AnchorIndex.build(ids, origins, keys.get(ProvenanceTable.CONTENTS_IN_REVISIONS),
+          keys.get(ProvenanceTable.CONTENTS_IN_DIRECTORIES), keys.get(ProvenanceTable.DIRECTORIES_IN_REVISIONS),
+          keys.get(ProvenanceTable.REVISIONS_IN_ORIGINS), store);
+    } catch (RuntimeException e) {
+      swhids.handle((index, failure) -> index).join();
+      throw e;
+    }
+    try {
+      return new ProvenanceIndex(ids, swhids.join(), keys, origins, anchors);
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
+  }
+
+  /** The indices {@code store} holds, built by {@link #build} over {@code database}. */
+  public static ProvenanceIndex open(Database database, RegionStore store) {
+    StoredTable nodesTable = database.table(ProvenanceTable.NODES);
+    Map<ProvenanceTable, KeyRangeIndex> keys = keys(database);
+    NodeIds ids = NodeIds.open(nodesTable, store);
+    return new ProvenanceIndex(ids, NodeIndex.open(nodesTable, ids, store), keys,
+        OriginIndex.open(keys.get(ProvenanceTable.ORIGINS)), AnchorIndex.open(ids, store));
+  }
+
+  private static Map<ProvenanceTable, KeyRangeIndex> keys(Database database) {
     Map<ProvenanceTable, KeyRangeIndex> keys = new EnumMap<>(ProvenanceTable.class);
     for (ProvenanceTable table : ProvenanceTable.values()) {
       keys.put(table, new KeyRangeIndex(database.table(table)));
     }
-    OriginIndex origins = new OriginIndex(keys.get(ProvenanceTable.ORIGINS));
-    NodeIds ids = NodeIds.build(nodesTable, allocator);
-    CompletableFuture<NodeIndex> swhids = CompletableFuture.supplyAsync(() -> {
-      NodeIndex index = NodeIndex.build(nodesTable, ids, allocator);
-      LOG.debug("indexed SWHIDs in {} ms", (System.nanoTime() - start) / 1_000_000);
-      return index;
-    });
-    AnchorIndex anchors = null;
-    try {
-      anchors = AnchorIndex.build(ids, origins, keys.get(ProvenanceTable.CONTENTS_IN_REVISIONS),
-          keys.get(ProvenanceTable.CONTENTS_IN_DIRECTORIES), keys.get(ProvenanceTable.DIRECTORIES_IN_REVISIONS),
-          keys.get(ProvenanceTable.REVISIONS_IN_ORIGINS), allocator);
-      LOG.debug("computed anchors in {} ms", (System.nanoTime() - start) / 1_000_000);
-      return new ProvenanceIndex(ids, join(swhids), keys, origins, anchors);
-    } catch (RuntimeException e) {
-      try {
-        AutoCloseables.close(anchors, swhids.handle((index, failure) -> index).join(), ids);
-      } catch (Exception suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
-  }
-
-  private static NodeIndex join(CompletableFuture<NodeIndex> index) {
-    try {
-      return index.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException cause ? cause : e;
-    }
+    return keys;
   }
 
   /** Node id → row, and the id and type of each row. */
@@ -102,7 +97,7 @@ public final class ProvenanceIndex implements AutoCloseable {
   }
 
   /** The node row of the anchor of the node in {@code row} (itself for a revision or release), or -1. */
-  public int anchorRow(int row) {
+  public long anchorRow(long row) {
     return anchors.anchorRow(row);
   }
 
@@ -110,12 +105,12 @@ public final class ProvenanceIndex implements AutoCloseable {
    * The author date, in seconds since the epoch, of the revision or release in {@code revrelRow}
    * (an anchor), or {@link #NO_DATE}.
    */
-  public long revrelDate(int revrelRow) {
+  public long revrelDate(long revrelRow) {
     return anchors.revrelDate(revrelRow);
   }
 
   /** The origins-table row of the smallest origin of the revision or release in {@code row}, or -1. */
-  public int originRow(int revrelRow) {
+  public long originRow(long revrelRow) {
     return anchors.originRow(revrelRow);
   }
 
@@ -126,19 +121,5 @@ public final class ProvenanceIndex implements AutoCloseable {
    */
   public KeyRangeIndex keys(ProvenanceTable table) {
     return keys.get(table);
-  }
-
-  /** Bytes of Arrow memory held by the indices (tables not included). */
-  public long sizeInBytes() {
-    return ids.sizeInBytes() + nodes.sizeInBytes() + anchors.sizeInBytes();
-  }
-
-  @Override
-  public void close() {
-    try {
-      AutoCloseables.close(anchors, nodes, ids);
-    } catch (Exception e) {
-      throw new IllegalStateException("closing provenance index", e);
-    }
   }
 }

@@ -1,8 +1,8 @@
 package org.softwareheritage.provenance.server.index;
 
-import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;
+import org.softwareheritage.provenance.server.storage.Region;
+import org.softwareheritage.provenance.server.storage.RegionStore;
 
 /**
  * The ordinal of each revision or release among the revision and release rows of the nodes
@@ -11,56 +11,52 @@ import org.apache.arrow.memory.util.MemoryUtil;
  * revision or release and the count of those before it (16 bytes, 0.25 byte per node), so an
  * ordinal costs one memory read.
  */
-final class RevrelOrdinals implements AutoCloseable {
+final class RevrelOrdinals {
   private static final int ENTRY_BYTES = 16;
+  private static final String RANKS = "revrels.ranks";
+  private static final String COUNT = "revrels.count";
 
-  private final ArrowBuf entries;
   private final long address;
-  private final int count;
+  private final long count;
 
-  private RevrelOrdinals(ArrowBuf entries, int count) {
-    this.entries = entries;
-    this.address = entries.memoryAddress();
+  private RevrelOrdinals(Region ranks, long count) {
+    this.address = ranks.address();
     this.count = count;
   }
 
-  static RevrelOrdinals build(NodeIds ids, BufferAllocator allocator) {
-    int words = (ids.size() + 63) >>> 6;
-    ArrowBuf entries = allocator.buffer(Math.max(1, (long) words * ENTRY_BYTES));
-    long address = entries.memoryAddress();
-    int count = 0;
-    for (int word = 0; word < words; word++) {
+  static RevrelOrdinals build(NodeIds ids, RegionStore store) {
+    long words = (ids.size() + 63) >>> 6;
+    Region ranks = store.create(RANKS, words * ENTRY_BYTES);
+    long count = 0;
+    for (long word = 0; word < words; word++) {
       long bits = 0;
-      for (int bit = 0, row = word << 6; bit < 64 && row < ids.size(); bit++, row++) {
+      for (long bit = 0, row = word << 6; bit < 64 && row < ids.size(); bit++, row++) {
         if (ids.type(row).isRevisionOrRelease()) {
           bits |= 1L << bit;
         }
       }
-      MemoryUtil.putLong(address + (long) word * ENTRY_BYTES, bits);
-      MemoryUtil.putLong(address + (long) word * ENTRY_BYTES + Long.BYTES, count);
+      MemoryUtil.putLong(ranks.at(word * ENTRY_BYTES), bits);
+      MemoryUtil.putLong(ranks.at(word * ENTRY_BYTES + Long.BYTES), count);
       count += Long.bitCount(bits);
     }
-    return new RevrelOrdinals(entries, count);
+    store.set(COUNT, count);
+    return new RevrelOrdinals(ranks, count);
+  }
+
+  static RevrelOrdinals open(RegionStore store) {
+    return new RevrelOrdinals(store.region(RANKS), store.number(COUNT));
   }
 
   /** Number of revisions and releases. */
-  int count() {
+  long count() {
     return count;
   }
 
   /** The ordinal of the revision or release in node row {@code row}. */
-  int ordinal(int row) {
-    long entry = address + (long) (row >>> 6) * ENTRY_BYTES;
+  long ordinal(long row) {
+    long entry = address + (row >>> 6) * ENTRY_BYTES;
     long before = MemoryUtil.getLong(entry) & ((1L << (row & 63)) - 1);
-    return (int) MemoryUtil.getLong(entry + Long.BYTES) + Long.bitCount(before);
-  }
-
-  long sizeInBytes() {
-    return entries.capacity();
-  }
-
-  @Override
-  public void close() {
-    entries.close();
+    return DamagedIndexException.checkRow(MemoryUtil.getLong(entry + Long.BYTES) + Long.bitCount(before), count,
+        "revision or release");
   }
 }

@@ -1,10 +1,10 @@
 package org.softwareheritage.provenance.server.index;
 
-/** Rows {@code start} (inclusive) to {@code end} (exclusive) of a loaded table. */
-public record RowRange(int start, int end) {
+/** Rows {@code start} (inclusive) to {@code end} (exclusive) of a stored table. */
+public record RowRange(long start, long end) {
   public static final RowRange EMPTY = new RowRange(0, 0);
 
-  public int size() {
+  public long size() {
     return end - start;
   }
 

@@ -32,6 +32,7 @@ import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.storage.ColumnKind;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
+import org.softwareheritage.provenance.server.storage.MemoryStore;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 
 /**
@@ -221,7 +222,7 @@ public final class DatabaseVerifier {
   }
 
   private void load(BufferAllocator allocator) {
-    try (IndexedDatabase data = IndexedDatabase.open(location, allocator)) {
+    try (IndexedDatabase data = IndexedDatabase.build(location, allocator, new MemoryStore())) {
       for (ProvenanceTable table : ProvenanceTable.values()) {
         long loaded = data.database().table(table).rowCount();
         if (loaded != rows.get(table)) {

@@ -1,22 +1,18 @@
 package org.softwareheritage.provenance.server.query;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.softwareheritage.provenance.server.index.KeyRangeIndex;
 import org.softwareheritage.provenance.server.index.NodeIds;
 import org.softwareheritage.provenance.server.index.NodeIndex;
 import org.softwareheritage.provenance.server.index.ProvenanceIndex;
 import org.softwareheritage.provenance.server.index.RowRange;
-import org.softwareheritage.provenance.server.storage.LoadedTable;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
-import org.softwareheritage.provenance.swhid.Swhid;
+import org.softwareheritage.provenance.server.storage.StoredTable;
 
 /**
- * The provenance lookups of SPEC section 4 over the shared indices: earliest anchor of a content
- * or frontier directory, a revision or release as its own anchor, the anchor's smallest origin.
- * Thread-safe: the indices are read-only once built.
+ * The provenance lookups of the query semantics (docs/architecture.md) over the shared indices:
+ * earliest anchor of a content or frontier directory, a revision or release as its own anchor, the
+ * anchor's smallest origin; and every anchor of a node. Thread-safe: the indices are read-only.
  */
 public final class ProvenanceQueries {
   private final ProvenanceIndex index;
@@ -34,94 +30,147 @@ public final class ProvenanceQueries {
     return index;
   }
 
-  /** The provenance of {@code swhid}, limited to {@code fields}, or {@code null} if it is not a known node. */
-  public Provenance whereIs(Swhid swhid, ResultFields fields) {
-    int row = nodes.row(swhid);
-    if (row < 0) {
-      return null;
-    }
-    if (!fields.anchor() && !fields.origin()) {
-      return new Provenance(swhid, null, ProvenanceIndex.NO_DATE, null);
-    }
-    int anchorRow = index.anchorRow(row);
-    if (anchorRow < 0) {
-      return new Provenance(swhid, null, ProvenanceIndex.NO_DATE, null);
-    }
-    Swhid anchor = fields.anchor() ? nodes.swhid(anchorRow) : null;
-    long date = fields.anchor() ? index.revrelDate(anchorRow) : ProvenanceIndex.NO_DATE;
-    String origin = null;
-    if (fields.origin()) {
-      int originRow = index.originRow(anchorRow);
-      origin = originRow < 0 ? null : index.origins().url(originRow);
-    }
-    return new Provenance(swhid, anchor, date, origin);
-  }
-
   /**
-   * The earliest anchors of {@code count} SWHIDs at once (types and hashes from SWHID
-   * {@code from} on, as {@link NodeIndex#rows} takes them): for SWHID {@code from + i}, {@code rows[i]} is its node row (-1:
-   * unknown), {@code anchorRows[i]} its anchor's row (-1: none), {@code anchorDates[i]} the
-   * anchor's date and {@code originRows[i]} the row of its smallest origin in the origins table
-   * (-1: none). Like {@link NodeIndex#rows}, each step reads the memory of every SWHID in one
-   * loop, so that their cache misses overlap. Lookups {@code fields} does not need are skipped
-   * (their answers are -1 or {@link ProvenanceIndex#NO_DATE}).
+   * Looks up the earliest anchors of {@code count} SWHIDs (types and hashes from SWHID
+   * {@code from} on, as {@link NodeIndex#rows} takes them) into {@code batch}. Each step reads the
+   * memory of every SWHID in one loop, so that their cache misses overlap. Lookups {@code fields}
+   * does not need are skipped (their answers are -1 or {@link ProvenanceIndex#NO_DATE}).
    */
-  public void whereAre(byte[] types, byte[] hashes, int from, int count, ResultFields fields, int[] rows,
-      int[] anchorRows, long[] anchorDates, int[] originRows) {
-    nodes.rows(types, hashes, from, count, rows);
+  public void lookUp(byte[] types, byte[] hashes, int from, int count, ResultFields fields, LookupBatch batch) {
+    nodes.rows(types, hashes, from, count, batch.rows, batch.positions);
     boolean anchors = fields.anchor() || fields.origin();
     for (int i = 0; i < count; i++) {
-      anchorRows[i] = rows[i] < 0 || !anchors ? -1 : index.anchorRow(rows[i]);
+      batch.anchorRows[i] = batch.rows[i] < 0 || !anchors ? -1 : index.anchorRow(batch.rows[i]);
     }
     for (int i = 0; i < count; i++) {
-      anchorDates[i] = anchorRows[i] < 0 || !fields.anchor() ? ProvenanceIndex.NO_DATE : index.revrelDate(anchorRows[i]);
-      originRows[i] = anchorRows[i] < 0 || !fields.origin() ? -1 : index.originRow(anchorRows[i]);
+      long anchor = batch.anchorRows[i];
+      batch.dates[i] = anchor < 0 || !fields.anchor() ? ProvenanceIndex.NO_DATE : index.revrelDate(anchor);
+      batch.originRows[i] = anchor < 0 || !fields.origin() ? -1 : index.originRow(anchor);
     }
   }
 
   /**
-   * Every revision or release containing the node of {@code row}, each with its author date and
-   * smallest origin, earliest first (ties: smallest node id); empty if there is none.
+   * Every revision or release containing the node of {@code row}, in table order, with bounded
+   * state whatever their number: see {@link Anchors}.
    */
-  public List<Anchor> allAnchors(int row) {
-    Map<Long, Long> dates = new HashMap<>();
-    long id = ids.id(row);
-    switch (ids.type(row)) {
-      case REVISION, RELEASE -> dates.put(id, index.revrelDate(row));
-      case DIRECTORY -> addRevisions(index.keys(ProvenanceTable.DIRECTORIES_IN_REVISIONS), id, dates);
-      case CONTENT -> {
-        addRevisions(index.keys(ProvenanceTable.CONTENTS_IN_REVISIONS), id, dates);
-        KeyRangeIndex inDirectories = index.keys(ProvenanceTable.CONTENTS_IN_DIRECTORIES);
-        long directories = inDirectories.table().u64Address("dir");
-        RowRange rows = inDirectories.rows(id);
-        for (int i = rows.start(); i < rows.end(); i++) {
-          addRevisions(index.keys(ProvenanceTable.DIRECTORIES_IN_REVISIONS), LoadedTable.u64(directories, i), dates);
-        }
-      }
-      default -> {
-      }
-    }
-    List<Map.Entry<Long, Long>> anchors = new ArrayList<>(dates.entrySet());
-    anchors.sort((a, b) -> a.getValue().equals(b.getValue())
-        ? Long.compareUnsigned(a.getKey(), b.getKey()) : Long.compare(a.getValue(), b.getValue()));
-    List<Anchor> result = new ArrayList<>(anchors.size());
-    for (Map.Entry<Long, Long> anchor : anchors) {
-      int anchorRow = ids.row(anchor.getKey());
-      result.add(new Anchor(anchorRow, anchor.getValue(), index.originRow(anchorRow)));
-    }
-    return result;
+  public Anchors allAnchors(long row, BooleanSupplier cancelled) {
+    return new Anchors(row, cancelled);
   }
 
-  /** One anchor of a node: its row in nodes, its author date, and its smallest origin's row in origins (-1: none). */
-  public record Anchor(int row, long date, int originRow) {}
+  /**
+   * A cursor over every anchor of one node, each with its author date and smallest origin. A
+   * revision or release is its own anchor. A directory's anchors are its rows of
+   * {@code frontier_directories_in_revisions}, earliest first. A content's anchors are its rows
+   * of {@code contents_in_revisions_without_frontiers} (earliest first), then, for each frontier
+   * directory containing it (in {@code contents_in_frontier_directories} order), that directory's
+   * anchors: a revision reaching the content several ways comes once per way (repeats within one
+   * directory or one table are dropped). The cursor holds a few positions whatever the number of
+   * anchors, and asks {@code cancelled} while it skips directories that have none.
+   */
+  public final class Anchors {
+    private static final int CANCEL_CHECK_INTERVAL = 4096;
 
-  /** Adds the (revrel, date) of every row of {@code key} in a table of revisions by key. */
-  private static void addRevisions(KeyRangeIndex table, long key, Map<Long, Long> dates) {
-    long revrels = table.table().u64Address("revrel");
-    long authorDates = table.table().u64Address("revrel_author_date");
-    RowRange rows = table.rows(key);
-    for (int i = rows.start(); i < rows.end(); i++) {
-      dates.merge(LoadedTable.u64(revrels, i), LoadedTable.u64(authorDates, i), Math::min);
+    private final BooleanSupplier cancelled;
+    private final KeyRangeIndex directoriesInRevisions = index.keys(ProvenanceTable.DIRECTORIES_IN_REVISIONS);
+    /** The rows of contents_in_frontier_directories still to visit (contents only). */
+    private long nextDirectory;
+    private long directoriesEnd;
+    private final long directoryIds;
+    /** The rows of the table being read, and the addresses of its revrel and date columns. */
+    private long next;
+    private long end;
+    private long revrelIds;
+    private long revrelDates;
+    private long previousRevrel;
+    private boolean hasPrevious;
+    /** The node's own row while it is still to be returned (a revision or release), else -1. */
+    private long self = -1;
+
+    private long anchorRow;
+    private long date;
+    private long originRow;
+
+    Anchors(long row, BooleanSupplier cancelled) {
+      this.cancelled = cancelled;
+      StoredTable inDirectories = index.keys(ProvenanceTable.CONTENTS_IN_DIRECTORIES).table();
+      this.directoryIds = inDirectories.u64Address("dir");
+      long id = ids.id(row);
+      switch (ids.type(row)) {
+        case REVISION, RELEASE -> self = row;
+        case DIRECTORY -> read(directoriesInRevisions, id);
+        case CONTENT -> {
+          read(index.keys(ProvenanceTable.CONTENTS_IN_REVISIONS), id);
+          RowRange directories = index.keys(ProvenanceTable.CONTENTS_IN_DIRECTORIES).rows(id);
+          nextDirectory = directories.start();
+          directoriesEnd = directories.end();
+        }
+        default -> {
+        }
+      }
+    }
+
+    private void read(KeyRangeIndex table, long key) {
+      RowRange rows = table.rows(key);
+      next = rows.start();
+      end = rows.end();
+      revrelIds = table.table().u64Address("revrel");
+      revrelDates = table.table().u64Address("revrel_author_date");
+      hasPrevious = false;
+    }
+
+    /** Moves to the next anchor; false when there is none left (or the call was cancelled). */
+    public boolean next() {
+      if (self >= 0) {
+        set(self, index.revrelDate(self));
+        self = -1;
+        return true;
+      }
+      int skipped = 0;
+      while (true) {
+        while (next < end) {
+          long revrel = StoredTable.u64(revrelIds, next);
+          long date = StoredTable.u64(revrelDates, next);
+          next++;
+          if (!hasPrevious || revrel != previousRevrel) {
+            hasPrevious = true;
+            previousRevrel = revrel;
+            long revrelRow = ids.row(revrel);
+            if (revrelRow < 0) {
+              throw new IllegalStateException("revision or release " + Long.toUnsignedString(revrel) + " is not in nodes");
+            }
+            set(revrelRow, date);
+            return true;
+          }
+        }
+        if (nextDirectory >= directoriesEnd) {
+          return false;
+        }
+        if (++skipped % CANCEL_CHECK_INTERVAL == 0 && cancelled.getAsBoolean()) {
+          return false;
+        }
+        read(directoriesInRevisions, StoredTable.u64(directoryIds, nextDirectory++));
+      }
+    }
+
+    private void set(long revrelRow, long date) {
+      this.anchorRow = revrelRow;
+      this.date = date;
+      this.originRow = index.originRow(revrelRow);
+    }
+
+    /** The node row of the current anchor. */
+    public long anchorRow() {
+      return anchorRow;
+    }
+
+    /** The author date of the current anchor, or {@link ProvenanceIndex#NO_DATE}. */
+    public long date() {
+      return date;
+    }
+
+    /** The origins-table row of the current anchor's smallest origin, or -1. */
+    public long originRow() {
+      return originRow;
     }
   }
 }

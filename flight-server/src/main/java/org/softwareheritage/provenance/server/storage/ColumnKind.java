@@ -9,29 +9,36 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 
 /**
  * The kinds of column a provenance table holds: which Arrow types are accepted in the Parquet
- * files, and the single in-memory type each is normalised to.
+ * files, the single type each is normalised to when stored, and its stored width.
  */
 public enum ColumnKind {
   /** Node ids: uint64 in memory; 64-bit integers of either signedness accepted. */
-  NODE_ID("uint64"),
+  NODE_ID("uint64", 8),
   /** Object type tag: dictionary-encoded in memory; string or dictionary of strings accepted. */
-  NODE_TYPE("string or dictionary<string>"),
+  NODE_TYPE("string or dictionary<string>", 1),
   /** sha1_git: fixed_size_binary(20). */
-  SHA1_GIT("fixed_size_binary(20)"),
+  SHA1_GIT("fixed_size_binary(20)", 20),
   /** Dates: timestamp[s, UTC] in memory; any timestamp unit accepted. */
-  TIMESTAMP("timestamp"),
+  TIMESTAMP("timestamp", 8),
   /** Origin URLs: utf8. */
-  URL("string"),
+  URL("string", 0),
   /** Paths: binary. */
-  PATH("binary");
+  PATH("binary", 0);
 
   /** Dictionary id of the {@code type} column of the nodes table. */
   public static final long NODE_TYPE_DICTIONARY_ID = 0;
 
   private final String expected;
+  private final int width;
 
-  ColumnKind(String expected) {
+  ColumnKind(String expected, int width) {
     this.expected = expected;
+    this.width = width;
+  }
+
+  /** Bytes per stored value; 0 for variable-width values (stored as bytes and 8-byte offsets). */
+  public int width() {
+    return width;
   }
 
   /** What the files must hold, for error messages. */

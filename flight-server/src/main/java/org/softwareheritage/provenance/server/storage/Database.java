@@ -3,68 +3,45 @@ package org.softwareheritage.provenance.server.storage;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.util.AutoCloseables;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** Every table of a provenance database, loaded into Arrow memory. Owns the tables. */
-public final class Database implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+/** Every table of a provenance database as stored for serving, in one {@link RegionStore}. */
+public final class Database {
+  private final Map<ProvenanceTable, StoredTable> tables;
 
-  private final DatabaseLocation location;
-  private final Map<ProvenanceTable, LoadedTable> tables;
-
-  private Database(DatabaseLocation location, Map<ProvenanceTable, LoadedTable> tables) {
-    this.location = location;
+  private Database(Map<ProvenanceTable, StoredTable> tables) {
     this.tables = tables;
   }
 
   /**
-   * Loads the lookup columns of every table.
+   * Loads the lookup columns of every table of the database at {@code location} into
+   * {@code store}, scanning with {@code allocator}.
    *
    * @throws DatabaseLoadException naming the table, file and column at fault
    */
-  public static Database load(DatabaseLocation location, BufferAllocator allocator) {
-    TableLoader loader = new TableLoader(allocator, location);
-    Map<ProvenanceTable, LoadedTable> tables = new EnumMap<>(ProvenanceTable.class);
-    try {
-      for (ProvenanceTable table : ProvenanceTable.values()) {
-        long start = System.nanoTime();
-        LoadedTable loaded = loader.load(table);
-        tables.put(table, loaded);
-        LOG.debug("loaded {}: {} rows from {} files in {} ms", table.directory(), loaded.rowCount(),
-            loaded.fileCount(), (System.nanoTime() - start) / 1_000_000);
-      }
-      return new Database(location, tables);
-    } catch (RuntimeException e) {
-      try {
-        AutoCloseables.close(tables.values());
-      } catch (Exception suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
+  public static Database load(DatabaseLocation location, BufferAllocator allocator, RegionStore store) {
+    TableLoader loader = new TableLoader(allocator, location, store);
+    Map<ProvenanceTable, StoredTable> tables = new EnumMap<>(ProvenanceTable.class);
+    for (ProvenanceTable table : ProvenanceTable.values()) {
+      tables.put(table, loader.load(table));
     }
+    return new Database(tables);
   }
 
-  public DatabaseLocation location() {
-    return location;
+  /** The tables {@code store} holds (loaded before). */
+  public static Database open(RegionStore store) {
+    Map<ProvenanceTable, StoredTable> tables = new EnumMap<>(ProvenanceTable.class);
+    for (ProvenanceTable table : ProvenanceTable.values()) {
+      tables.put(table, StoredTable.open(table, store));
+    }
+    return new Database(tables);
   }
 
-  public LoadedTable table(ProvenanceTable table) {
+  public StoredTable table(ProvenanceTable table) {
     return tables.get(table);
   }
 
-  /** Bytes of Arrow memory held by all tables. */
+  /** Bytes of the stored columns of every table. */
   public long sizeInBytes() {
-    return tables.values().stream().mapToLong(LoadedTable::sizeInBytes).sum();
-  }
-
-  @Override
-  public void close() {
-    try {
-      AutoCloseables.close(tables.values());
-    } catch (Exception e) {
-      throw new IllegalStateException("closing database " + location, e);
-    }
+    return tables.values().stream().mapToLong(StoredTable::sizeInBytes).sum();
   }
 }

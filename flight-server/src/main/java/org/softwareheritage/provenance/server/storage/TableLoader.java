@@ -1,7 +1,6 @@
 package org.softwareheritage.provenance.server.storage;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -12,18 +11,14 @@ import org.apache.arrow.dataset.scanner.ScanOptions;
 import org.apache.arrow.dataset.scanner.Scanner;
 import org.apache.arrow.dataset.source.Dataset;
 import org.apache.arrow.dataset.source.DatasetFactory;
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;
-import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BaseVariableWidthVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.TimeStampVector;
-import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -32,11 +27,15 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**
- * Reads one table of a database with Arrow's dataset API into contiguous off-heap vectors,
- * projecting only the requested columns, then sorts the rows by the table's sort key. Row counts
- * are taken first (a scan with no column) so every vector is allocated once, at its exact size.
+ * Reads the lookup columns of one table with Arrow's dataset API into the regions of a
+ * {@link RegionStore}, normalised to one stored type per {@link ColumnKind}, then sorts the rows by
+ * the table's sort key. Row counts are taken first (a scan with no column), so that every column
+ * is written once, in place, at its final size.
  */
 public final class TableLoader {
+  /** Rows a table may have: row numbers are stored in 40 bits. */
+  public static final long MAX_ROWS = (1L << 40) - 2;
+
   private static final long BATCH_ROWS = 1 << 17;
   private static final byte UNRESOLVED = -1;
   /** The three-letter tag of each object type, by ordinal, as {@link #packedTag} packs it. */
@@ -47,88 +46,88 @@ public final class TableLoader {
 
   private final BufferAllocator allocator;
   private final DatabaseLocation location;
+  private final RegionStore store;
 
-  public TableLoader(BufferAllocator allocator, DatabaseLocation location) {
+  /**
+   * @param allocator Arrow memory for the scans (released batch by batch)
+   * @param store where the columns are written
+   */
+  public TableLoader(BufferAllocator allocator, DatabaseLocation location, RegionStore store) {
     this.allocator = allocator;
     this.location = location;
+    this.store = store;
   }
 
-  /** Loads the lookup columns of {@code table}. */
-  public LoadedTable load(ProvenanceTable table) {
-    return load(table, table.columns());
-  }
-
-  /** Loads {@code columns} of {@code table}; the sort-key columns must be among them. */
-  public LoadedTable load(ProvenanceTable table, List<ProvenanceTable.Column> columns) {
+  /** Loads the lookup columns of {@code table} into the store. */
+  public StoredTable load(ProvenanceTable table) {
     List<String> sources = location.sources(table);
     long[] sourceRows = new long[sources.size()];
-    long totalRows = 0;
+    long rows = 0;
     for (int i = 0; i < sources.size(); i++) {
-      sourceRows[i] = countRows(table, sources.get(i), columns);
-      totalRows += sourceRows[i];
+      sourceRows[i] = countRows(table, sources.get(i));
+      rows += sourceRows[i];
     }
-    if (totalRows > Integer.MAX_VALUE - 1) {
-      throw new DatabaseLoadException("table " + table.directory() + ": " + totalRows
-          + " rows, more than the " + (Integer.MAX_VALUE - 1) + " rows a table may have");
+    if (rows > MAX_ROWS) {
+      throw new DatabaseLoadException("table " + table.directory() + ": " + rows + " rows, more than the " + MAX_ROWS
+          + " rows a table may have");
     }
-    int rows = (int) totalRows;
-    List<FieldVector> vectors = new ArrayList<>();
-    DictionaryProvider.MapDictionaryProvider dictionaries = new DictionaryProvider.MapDictionaryProvider();
-    try {
-      for (ProvenanceTable.Column column : columns) {
-        FieldVector vector = column.kind().memoryField(column.name()).createVector(allocator);
-        vectors.add(vector);
-        allocate(vector, rows);
-        if (column.kind() == ColumnKind.NODE_TYPE) {
-          dictionaries.put(nodeTypeDictionary());
-        }
+    List<ProvenanceTable.Column> columns = table.columns();
+    Target[] targets = new Target[columns.size()];
+    for (int c = 0; c < targets.length; c++) {
+      targets[c] = new Target(table, columns.get(c), rows);
+    }
+    Progress progress = new Progress("loading table " + table.directory(), rows);
+    long offset = 0;
+    for (int i = 0; i < sources.size(); i++) {
+      long copied = copyRows(table, sources.get(i), columns, targets, offset, rows, progress);
+      if (copied != sourceRows[i]) {
+        throw new DatabaseLoadException("table " + table.directory() + ", file " + sources.get(i)
+            + ": read " + copied + " rows, its metadata says " + sourceRows[i]);
       }
-      int offset = 0;
-      for (int i = 0; i < sources.size(); i++) {
-        int copied = copyRows(table, sources.get(i), columns, vectors, offset, rows);
-        if (copied != sourceRows[i]) {
-          throw new DatabaseLoadException("table " + table.directory() + ", file " + sources.get(i)
-              + ": read " + copied + " rows, its metadata says " + sourceRows[i]);
-        }
-        offset += copied;
+      offset += copied;
+    }
+    for (Target target : targets) {
+      target.finish();
+    }
+    store.set(StoredTable.rowsKey(table), rows);
+    store.set(StoredTable.filesKey(table), sources.size());
+    progress.done();
+    TableSorter.sort(table, store, rows);
+    return StoredTable.open(table, store);
+  }
+
+  /** Where one column is written: a region of fixed-width values, or offsets and bytes. */
+  private final class Target {
+    private final ProvenanceTable.Column column;
+    private Region values;
+    private final Region offsets;
+    private long bytes;
+
+    Target(ProvenanceTable table, ProvenanceTable.Column column, long rows) {
+      this.column = column;
+      int width = column.kind().width();
+      this.values = store.create(StoredTable.regionName(table, column.name()), width > 0 ? rows * width : rows * 32);
+      this.offsets = width > 0 ? null : store.create(StoredTable.offsetsName(table, column.name()), (rows + 1) * Long.BYTES);
+    }
+
+    /** Room for {@code more} bytes of variable-width values. */
+    long reserve(long more) {
+      if (bytes + more > values.length()) {
+        values = store.resize(values, Math.max(bytes + more, values.length() * 2));
       }
-      for (FieldVector vector : vectors) {
-        ArrowBuf validity = vector.getValidityBuffer();
-        validity.setOne(0, validity.capacity());
-        vector.setValueCount(rows);
+      return values.at(bytes);
+    }
+
+    /** Trims variable-width values to the bytes written. */
+    void finish() {
+      if (offsets != null && values.length() != bytes) {
+        values = store.resize(values, bytes);
       }
-      List<FieldVector> sorted = TableSorter.sort(table, columns, vectors, allocator);
-      return new LoadedTable(table, sorted, dictionaries, sources.size());
-    } catch (RuntimeException e) {
-      closeQuietly(vectors, e);
-      closeQuietly(List.of(dictionaries), e);
-      throw e;
     }
   }
 
-  private Dictionary nodeTypeDictionary() {
-    VarCharVector tags = new VarCharVector("type", allocator);
-    ObjectType[] types = ObjectType.values();
-    tags.allocateNew(types.length);
-    for (ObjectType type : types) {
-      tags.setSafe(type.ordinal(), type.tag().getBytes(StandardCharsets.US_ASCII));
-    }
-    tags.setValueCount(types.length);
-    return new Dictionary(tags, ColumnKind.NODE_TYPE.memoryField("type").getDictionary());
-  }
-
-  private static void allocate(FieldVector vector, int rows) {
-    if (vector instanceof BaseFixedWidthVector fixed) {
-      fixed.allocateNew(rows);
-    } else if (vector instanceof BaseVariableWidthVector variable) {
-      variable.allocateNew(Math.max(rows, 1) * 32L, rows);
-    } else {
-      throw new IllegalStateException("unexpected vector " + vector.getClass().getSimpleName());
-    }
-  }
-
-  private long countRows(ProvenanceTable table, String source, List<ProvenanceTable.Column> columns) {
-    return scan(table, source, columns, new String[0], reader -> {
+  private long countRows(ProvenanceTable table, String source) {
+    return scan(table, source, new String[0], reader -> {
       long rows = 0;
       while (reader.loadNextBatch()) {
         rows += reader.getVectorSchemaRoot().getRowCount();
@@ -137,15 +136,15 @@ public final class TableLoader {
     });
   }
 
-  private int copyRows(ProvenanceTable table, String source, List<ProvenanceTable.Column> columns,
-      List<FieldVector> targets, int offset, int rows) {
+  private long copyRows(ProvenanceTable table, String source, List<ProvenanceTable.Column> columns, Target[] targets,
+      long offset, long rows, Progress progress) {
     String[] projection = columns.stream().map(ProvenanceTable.Column::name).toArray(String[]::new);
-    return (int) scan(table, source, columns, projection, reader -> {
-      int row = offset;
+    return scan(table, source, projection, reader -> {
+      long row = offset;
       while (reader.loadNextBatch()) {
         VectorSchemaRoot batch = reader.getVectorSchemaRoot();
         int count = batch.getRowCount();
-        if ((long) row + count > rows) {
+        if (row + count > rows) {
           throw new DatabaseLoadException("table " + table.directory() + ", file " + source
               + ": more rows than its metadata says");
         }
@@ -156,11 +155,12 @@ public final class TableLoader {
             throw new DatabaseLoadException("table " + table.directory() + ", file " + source
                 + ", column " + column.name() + ": null values, the column must be non-null");
           }
-          copy(table, source, column, from, reader, targets.get(c), row, count);
+          copy(table, source, from, reader, targets[c], row, count);
         }
         row += count;
+        progress.advance(count);
       }
-      return (long) (row - offset);
+      return row - offset;
     });
   }
 
@@ -168,12 +168,11 @@ public final class TableLoader {
     long apply(ArrowReader reader) throws Exception;
   }
 
-  private long scan(ProvenanceTable table, String source, List<ProvenanceTable.Column> columns,
-      String[] projection, ReaderTask task) {
+  private long scan(ProvenanceTable table, String source, String[] projection, ReaderTask task) {
     String where = "table " + table.directory() + ", file " + source;
     try (DatasetFactory factory = new FileSystemDatasetFactory(
         allocator, NativeMemoryPool.getDefault(), FileFormat.PARQUET, source)) {
-      checkSchema(where, factory.inspect(), columns);
+      checkSchema(where, factory.inspect(), table.columns());
       try (Dataset dataset = factory.finish();
           Scanner scanner = dataset.newScan(new ScanOptions(BATCH_ROWS, Optional.of(projection)));
           ArrowReader reader = scanner.scanBatches()) {
@@ -201,23 +200,23 @@ public final class TableLoader {
     }
   }
 
-  private static void copy(ProvenanceTable table, String source, ProvenanceTable.Column column,
-      FieldVector from, DictionaryProvider dictionaries, FieldVector to, int row, int count) {
-    switch (column.kind()) {
-      case NODE_ID, SHA1_GIT -> copyFixedWidth((BaseFixedWidthVector) from, (BaseFixedWidthVector) to, row, count);
-      case TIMESTAMP -> copyTimestamps((TimeStampVector) from, (BaseFixedWidthVector) to, row, count);
-      case URL, PATH -> copyVariableWidth((BaseVariableWidthVector) from, (BaseVariableWidthVector) to, row, count);
-      case NODE_TYPE -> copyNodeTypes(table, source, column, from, dictionaries, (TinyIntVector) to, row, count);
-      default -> throw new IllegalStateException("unexpected column kind " + column.kind());
+  private static void copy(ProvenanceTable table, String source, FieldVector from, DictionaryProvider dictionaries,
+      Target to, long row, int count) {
+    switch (to.column.kind()) {
+      case NODE_ID, SHA1_GIT -> copyFixedWidth((BaseFixedWidthVector) from, to.values, row, count);
+      case TIMESTAMP -> copyTimestamps((TimeStampVector) from, to.values, row, count);
+      case URL, PATH -> copyVariableWidth((BaseVariableWidthVector) from, to, row, count);
+      case NODE_TYPE -> copyNodeTypes(table, source, to.column, from, dictionaries, to.values, row, count);
+      default -> throw new IllegalStateException("unexpected column kind " + to.column.kind());
     }
   }
 
-  private static void copyFixedWidth(BaseFixedWidthVector from, BaseFixedWidthVector to, int row, int count) {
+  private static void copyFixedWidth(BaseFixedWidthVector from, Region to, long row, int count) {
     long width = from.getTypeWidth();
-    to.getDataBuffer().setBytes(row * width, from.getDataBuffer(), 0, count * width);
+    MemoryUtil.copyMemory(from.getDataBufferAddress(), to.at(row * width), count * width);
   }
 
-  private static void copyTimestamps(TimeStampVector from, BaseFixedWidthVector to, int row, int count) {
+  private static void copyTimestamps(TimeStampVector from, Region to, long row, int count) {
     long perSecond = switch (((ArrowType.Timestamp) from.getField().getType()).getUnit()) {
       case SECOND -> 1;
       case MILLISECOND -> 1_000;
@@ -229,31 +228,27 @@ public final class TableLoader {
       return;
     }
     long source = from.getDataBufferAddress();
-    long target = to.getDataBufferAddress() + ((long) row << 3);
+    long target = to.at(row << 3);
     for (int i = 0; i < count; i++) {
-      long value = MemoryUtil.getLong(source + ((long) i << 3));
-      MemoryUtil.putLong(target + ((long) i << 3), Math.floorDiv(value, perSecond));
+      MemoryUtil.putLong(target + ((long) i << 3), Math.floorDiv(MemoryUtil.getLong(source + ((long) i << 3)), perSecond));
     }
   }
 
-  private static void copyVariableWidth(BaseVariableWidthVector from, BaseVariableWidthVector to, int row, int count) {
-    int base = to.getOffsetBuffer().getInt((long) row * BaseVariableWidthVector.OFFSET_WIDTH);
+  private static void copyVariableWidth(BaseVariableWidthVector from, Target to, long row, int count) {
     int start = from.getStartOffset(0);
     int bytes = from.getStartOffset(count) - start;
-    while (to.getDataBuffer().capacity() < (long) base + bytes) {
-      to.reallocDataBuffer();
+    long base = to.bytes;
+    MemoryUtil.copyMemory(from.getDataBufferAddress() + start, to.reserve(bytes), bytes);
+    long offsets = to.offsets.at(row << 3);
+    for (int i = 0; i <= count; i++) {
+      MemoryUtil.putLong(offsets + ((long) i << 3), base + from.getStartOffset(i) - start);
     }
-    to.getDataBuffer().setBytes(base, from.getDataBuffer(), start, bytes);
-    ArrowBuf offsets = to.getOffsetBuffer();
-    for (int i = 1; i <= count; i++) {
-      offsets.setInt((long) (row + i) * BaseVariableWidthVector.OFFSET_WIDTH, base + from.getStartOffset(i) - start);
-    }
-    to.setLastSet(row + count - 1);
+    to.bytes += bytes;
   }
 
   private static void copyNodeTypes(ProvenanceTable table, String source, ProvenanceTable.Column column,
-      FieldVector from, DictionaryProvider dictionaries, TinyIntVector to, int row, int count) {
-    long target = to.getDataBufferAddress() + row;
+      FieldVector from, DictionaryProvider dictionaries, Region to, long row, int count) {
+    long target = to.at(row);
     if (from.getField().getDictionary() != null) {
       VarCharVector tags = (VarCharVector) dictionaries.lookup(from.getField().getDictionary().getId()).getVector();
       byte[] ordinals = new byte[tags.getValueCount()];
@@ -314,13 +309,5 @@ public final class TableLoader {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);
-  }
-
-  private static void closeQuietly(List<? extends AutoCloseable> resources, Exception failure) {
-    try {
-      AutoCloseables.close(resources);
-    } catch (Exception e) {
-      failure.addSuppressed(e);
-    }
   }
 }

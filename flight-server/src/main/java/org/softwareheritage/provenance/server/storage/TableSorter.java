@@ -1,77 +1,71 @@
 package org.softwareheritage.provenance.server.storage;
 
-import it.unimi.dsi.fastutil.ints.IntArrays;
-import it.unimi.dsi.fastutil.ints.IntComparator;
-import java.util.ArrayList;
+import it.unimi.dsi.fastutil.BigArrays;
 import java.util.List;
-import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;
-import org.apache.arrow.util.AutoCloseables;
-import org.apache.arrow.vector.BaseFixedWidthVector;
-import org.apache.arrow.vector.BaseVariableWidthVector;
-import org.apache.arrow.vector.FieldVector;
 
 /**
  * Puts the rows of a freshly loaded table in its sort-key order. Files written by the upstream
- * tools are usually sorted already; that case costs one pass and no copy.
+ * tools are usually sorted already; that case costs one pass and no copy. Otherwise a permutation
+ * of the rows (8 bytes per row, in the store) is sorted, and every column gathered through it.
  */
 final class TableSorter {
   private TableSorter() {}
 
-  /** Returns {@code vectors} sorted by {@code table}'s sort key; replaced vectors are closed. */
-  static List<FieldVector> sort(ProvenanceTable table, List<ProvenanceTable.Column> columns,
-      List<FieldVector> vectors, BufferAllocator allocator) {
+  /** Sorts the {@code rows} rows of {@code table} in {@code store} by the table's sort key. */
+  static void sort(ProvenanceTable table, RegionStore store, long rows) {
     List<String> key = table.sortKey();
-    int rows = vectors.isEmpty() ? 0 : vectors.get(0).getValueCount();
-    if (rows < 2) {
-      return vectors;
-    }
     long[] addresses = new long[key.size()];
     boolean[] unsigned = new boolean[key.size()];
     for (int k = 0; k < key.size(); k++) {
-      int index = indexOf(columns, key.get(k));
-      addresses[k] = ((BaseFixedWidthVector) vectors.get(index)).getDataBufferAddress();
-      unsigned[k] = columns.get(index).kind() == ColumnKind.NODE_ID;
+      String column = key.get(k);
+      addresses[k] = store.region(StoredTable.regionName(table, column)).address();
+      unsigned[k] = table.columns().stream().anyMatch(c -> c.name().equals(column) && c.kind() == ColumnKind.NODE_ID);
     }
-    IntComparator order = (a, b) -> {
+    RowOrder order = (a, b) -> {
       for (int k = 0; k < addresses.length; k++) {
-        long x = MemoryUtil.getLong(addresses[k] + ((long) a << 3));
-        long y = MemoryUtil.getLong(addresses[k] + ((long) b << 3));
+        long x = MemoryUtil.getLong(addresses[k] + (a << 3));
+        long y = MemoryUtil.getLong(addresses[k] + (b << 3));
         int c = unsigned[k] ? Long.compareUnsigned(x, y) : Long.compare(x, y);
         if (c != 0) {
           return c;
         }
       }
-      return Integer.compare(a, b);
+      return Long.compare(a, b);
     };
     if (isSorted(order, rows)) {
-      return vectors;
+      return;
     }
-    int[] permutation = new int[rows];
-    for (int i = 0; i < rows; i++) {
-      permutation[i] = i;
+    Region permutation = store.create("sorting." + table.directory(), rows << 3);
+    long address = permutation.address();
+    for (long row = 0; row < rows; row++) {
+      MemoryUtil.putLong(address + (row << 3), row);
     }
-    IntArrays.parallelQuickSort(permutation, order);
-    List<FieldVector> sorted = new ArrayList<>(vectors.size());
-    try {
-      for (FieldVector vector : vectors) {
-        sorted.add(gather(vector, permutation, allocator));
+    BigArrays.quickSort(0, rows,
+        (a, b) -> order.compare(MemoryUtil.getLong(address + (a << 3)), MemoryUtil.getLong(address + (b << 3))),
+        (a, b) -> {
+          long x = MemoryUtil.getLong(address + (a << 3));
+          MemoryUtil.putLong(address + (a << 3), MemoryUtil.getLong(address + (b << 3)));
+          MemoryUtil.putLong(address + (b << 3), x);
+        });
+    for (ProvenanceTable.Column column : table.columns()) {
+      String name = StoredTable.regionName(table, column.name());
+      if (column.kind().width() > 0) {
+        gatherFixed(store, name, column.kind().width(), address, rows);
+      } else {
+        gatherVariable(store, name, StoredTable.offsetsName(table, column.name()), address, rows);
       }
-      AutoCloseables.close(vectors);
-    } catch (Exception e) {
-      try {
-        AutoCloseables.close(sorted);
-      } catch (Exception suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw new IllegalStateException("sorting table " + table.directory(), e);
     }
-    return sorted;
+    store.delete(permutation.name());
   }
 
-  private static boolean isSorted(IntComparator order, int rows) {
-    for (int i = 1; i < rows; i++) {
+  /** Compares two rows by the sort key, then by row number. */
+  private interface RowOrder {
+    int compare(long a, long b);
+  }
+
+  private static boolean isSorted(RowOrder order, long rows) {
+    for (long i = 1; i < rows; i++) {
       if (order.compare(i - 1, i) > 0) {
         return false;
       }
@@ -79,52 +73,33 @@ final class TableSorter {
     return true;
   }
 
-  private static int indexOf(List<ProvenanceTable.Column> columns, String name) {
-    for (int i = 0; i < columns.size(); i++) {
-      if (columns.get(i).name().equals(name)) {
-        return i;
-      }
+  private static void gatherFixed(RegionStore store, String name, int width, long permutation, long rows) {
+    Region from = store.region(name);
+    Region to = store.create(name + ".sorted", from.length());
+    for (long i = 0; i < rows; i++) {
+      MemoryUtil.copyMemory(from.at(MemoryUtil.getLong(permutation + (i << 3)) * width), to.at(i * width), width);
     }
-    throw new IllegalArgumentException("sort column " + name + " is not loaded");
+    store.delete(name);
+    store.rename(to.name(), name);
   }
 
-  private static FieldVector gather(FieldVector vector, int[] permutation, BufferAllocator allocator) {
-    int rows = permutation.length;
-    FieldVector target = vector.getField().createVector(allocator);
-    try {
-      if (vector instanceof BaseFixedWidthVector from) {
-        BaseFixedWidthVector to = (BaseFixedWidthVector) target;
-        to.allocateNew(rows);
-        long width = from.getTypeWidth();
-        long source = from.getDataBufferAddress();
-        long destination = to.getDataBufferAddress();
-        for (int i = 0; i < rows; i++) {
-          MemoryUtil.copyMemory(source + permutation[i] * width, destination + i * width, width);
-        }
-      } else {
-        BaseVariableWidthVector from = (BaseVariableWidthVector) vector;
-        BaseVariableWidthVector to = (BaseVariableWidthVector) target;
-        to.allocateNew(from.getStartOffset(rows), rows);
-        ArrowBuf offsets = to.getOffsetBuffer();
-        long source = from.getDataBuffer().memoryAddress();
-        long destination = to.getDataBuffer().memoryAddress();
-        int end = 0;
-        for (int i = 0; i < rows; i++) {
-          int start = from.getStartOffset(permutation[i]);
-          int length = from.getEndOffset(permutation[i]) - start;
-          MemoryUtil.copyMemory(source + start, destination + end, length);
-          end += length;
-          offsets.setInt((long) (i + 1) * BaseVariableWidthVector.OFFSET_WIDTH, end);
-        }
-        to.setLastSet(rows - 1);
-      }
-      ArrowBuf validity = target.getValidityBuffer();
-      validity.setOne(0, validity.capacity());
-      target.setValueCount(rows);
-      return target;
-    } catch (RuntimeException e) {
-      target.close();
-      throw e;
+  private static void gatherVariable(RegionStore store, String name, String offsetsName, long permutation, long rows) {
+    Region from = store.region(name);
+    Region fromOffsets = store.region(offsetsName);
+    Region to = store.create(name + ".sorted", from.length());
+    Region toOffsets = store.create(offsetsName + ".sorted", fromOffsets.length());
+    long end = 0;
+    for (long i = 0; i < rows; i++) {
+      long row = MemoryUtil.getLong(permutation + (i << 3));
+      long start = MemoryUtil.getLong(fromOffsets.at(row << 3));
+      long length = MemoryUtil.getLong(fromOffsets.at((row + 1) << 3)) - start;
+      MemoryUtil.copyMemory(from.at(start), to.at(end), length);
+      end += length;
+      MemoryUtil.putLong(toOffsets.at((i + 1) << 3), end);
     }
+    store.delete(name);
+    store.delete(offsetsName);
+    store.rename(to.name(), name);
+    store.rename(toOffsets.name(), offsetsName);
   }
 }

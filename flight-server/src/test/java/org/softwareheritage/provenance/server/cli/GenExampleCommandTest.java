@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
+import org.softwareheritage.provenance.server.storage.MemoryStore;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 
 class GenExampleCommandTest {
@@ -31,7 +32,7 @@ class GenExampleCommandTest {
       assertTrue(Files.isDirectory(out.resolve(table.directory())), table.directory());
     }
     try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
-        IndexedDatabase data = IndexedDatabase.open(DatabaseLocation.of(out), allocator)) {
+        IndexedDatabase data = IndexedDatabase.build(DatabaseLocation.of(out), allocator, new MemoryStore())) {
       int[] expectedRows = {24, 2, 4, 6, 2, 9};
       for (ProvenanceTable table : ProvenanceTable.values()) {
         assertEquals(expectedRows[table.ordinal()], data.database().table(table).rowCount(), table.directory());

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.apache.arrow.vector.TimeStampVector;
 import org.apache.parquet.format.ColumnChunk;
 import org.apache.parquet.format.CompressionCodec;
 import org.apache.parquet.format.FileMetaData;
@@ -38,7 +37,7 @@ import org.softwareheritage.provenance.proto.WhereIsOneResult;
 import org.softwareheritage.provenance.server.example.SyntheticDatabase;
 import org.softwareheritage.provenance.server.index.KeyRangeIndex;
 import org.softwareheritage.provenance.server.index.ProvenanceIndex;
-import org.softwareheritage.provenance.server.storage.LoadedTable;
+import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.server.testing.RunningServer;
 
@@ -117,7 +116,7 @@ class GenSyntheticCommandTest {
       ProvenanceIndex index = server.data().index();
       long total = 0;
       for (ProvenanceTable table : ProvenanceTable.values()) {
-        int rows = server.data().database().table(table).rowCount();
+        long rows = server.data().database().table(table).rowCount();
         assertEquals(sidecar.get("rows").get(table.directory()).asLong(), rows, table.directory());
         total += rows;
       }
@@ -140,13 +139,14 @@ class GenSyntheticCommandTest {
         assertTrue(result.hasOrigin(), hot.asText());
       }
 
-      LoadedTable contentsInRevisions = index.keys(ProvenanceTable.CONTENTS_IN_REVISIONS).table();
+      StoredTable contentsInRevisions = index.keys(ProvenanceTable.CONTENTS_IN_REVISIONS).table();
       Map<Long, Long> revisionDates = new HashMap<>();
-      TimeStampVector dates = (TimeStampVector) contentsInRevisions.vector("revrel_author_date");
+      long dates = contentsInRevisions.u64Address("revrel_author_date");
       long revrels = contentsInRevisions.u64Address("revrel");
-      for (int row = 0; row < contentsInRevisions.rowCount(); row++) {
-        Long previous = revisionDates.put(LoadedTable.u64(revrels, row), dates.get(row));
-        assertTrue(previous == null || previous == dates.get(row), "one date per revision");
+      for (long row = 0; row < contentsInRevisions.rowCount(); row++) {
+        long date = StoredTable.u64(dates, row);
+        Long previous = revisionDates.put(StoredTable.u64(revrels, row), date);
+        assertTrue(previous == null || previous == date, "one date per revision");
       }
       assertTrue(new HashSet<>(revisionDates.values()).size() < revisionDates.size(), "some revisions share a date");
 
@@ -168,9 +168,9 @@ class GenSyntheticCommandTest {
   /** Rows per key of a table (keys numbered in order). */
   private static Map<Integer, Integer> degrees(KeyRangeIndex index) {
     Map<Integer, Integer> degrees = new HashMap<>();
-    int rows = index.table().rowCount();
+    long rows = index.table().rowCount();
     int key = -1;
-    for (int row = 0; row < rows; row++) {
+    for (long row = 0; row < rows; row++) {
       if (row == 0 || index.key(row) != index.key(row - 1)) {
         key++;
       }
@@ -179,11 +179,11 @@ class GenSyntheticCommandTest {
     return degrees;
   }
 
-  private static int distinct(LoadedTable table, String column) {
+  private static int distinct(StoredTable table, String column) {
     Set<Long> values = new HashSet<>();
     long address = table.u64Address(column);
-    for (int row = 0; row < table.rowCount(); row++) {
-      values.add(LoadedTable.u64(address, row));
+    for (long row = 0; row < table.rowCount(); row++) {
+      values.add(StoredTable.u64(address, row));
     }
     return values.size();
   }

@@ -34,7 +34,7 @@ class LargeBatchStreamingTest {
     try (RunningServer server = RunningServer.start(directory, new FlightOptions(1 << 24, BATCH_ROWS, 1_000), builder -> { });
         BufferAllocator allocator = ArrowMemory.newRootAllocator();
         FlightClient client = server.flightClient(allocator)) {
-      int expectedRows = server.data().database().table(ProvenanceTable.CONTENTS_IN_REVISIONS).rowCount();
+      long expectedRows = server.data().database().table(ProvenanceTable.CONTENTS_IN_REVISIONS).rowCount();
       Ticket ticket = new Ticket("{\"table\": \"contents_in_revisions_without_frontiers\"}"
           .getBytes(StandardCharsets.UTF_8));
       long start = System.nanoTime();

@@ -21,51 +21,61 @@ import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneResult;
 import org.softwareheritage.provenance.server.testing.RandomDatabase;
 import org.softwareheritage.provenance.server.testing.RunningServer;
+import org.softwareheritage.provenance.server.testing.StorageMode;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * Every node of randomized databases, through the server, against a brute-force reference: with
- * sparse node ids (hashed) and with dense ones (mapped by arithmetic).
+ * sparse node ids (hashed) and with dense ones (mapped by arithmetic), each held in memory and
+ * mapped from an index directory.
  */
 class RandomDatabaseTest {
   @Nested
-  class SparseIds extends Cases {
-    SparseIds() {
-      super(RandomDatabase.generate(42, 4000, RandomDatabase.NodeIds.SPARSE));
-    }
-
-    @Test
-    void idsAreHashed() {
-      assertTrue(server().data().index().ids().sizeInBytes() > 4000 * Integer.BYTES);
+  class SparseIdsInMemory extends Cases {
+    SparseIdsInMemory() {
+      super(42, RandomDatabase.NodeIds.SPARSE, StorageMode.MEMORY);
     }
   }
 
   @Nested
-  class DenseIds extends Cases {
-    DenseIds() {
-      super(RandomDatabase.generate(43, 4000, RandomDatabase.NodeIds.DENSE));
+  class SparseIdsMapped extends Cases {
+    SparseIdsMapped() {
+      super(44, RandomDatabase.NodeIds.SPARSE, StorageMode.MAPPED);
     }
+  }
 
-    @Test
-    void idsNeedNoHashTable() {
-      assertEquals(0, server().data().index().ids().sizeInBytes());
+  @Nested
+  class DenseIdsInMemory extends Cases {
+    DenseIdsInMemory() {
+      super(43, RandomDatabase.NodeIds.DENSE, StorageMode.MEMORY);
+    }
+  }
+
+  @Nested
+  class DenseIdsMapped extends Cases {
+    DenseIdsMapped() {
+      super(45, RandomDatabase.NodeIds.DENSE, StorageMode.MAPPED);
     }
   }
 
   @TestInstance(TestInstance.Lifecycle.PER_CLASS)
   abstract static class Cases {
     private final RandomDatabase database;
+    private final RandomDatabase.NodeIds ids;
+    private final StorageMode mode;
     private RunningServer server;
 
-    Cases(RandomDatabase database) {
-      this.database = database;
+    Cases(long seed, RandomDatabase.NodeIds ids, StorageMode mode) {
+      this.database = RandomDatabase.generate(seed, 4000, ids);
+      this.ids = ids;
+      this.mode = mode;
     }
 
     @BeforeAll
     void start(@TempDir Path directory) throws Exception {
       database.write(directory);
-      server = RunningServer.start(directory);
+      server = RunningServer.start(directory, mode);
     }
 
     @AfterAll
@@ -73,15 +83,17 @@ class RandomDatabaseTest {
       server.close();
     }
 
-    RunningServer server() {
-      return server;
-    }
-
     @Test
     void databaseHasTheShapesUnderTest() {
       assertTrue(database.relationRows() > 5000, "rows: " + database.relationRows());
       assertTrue(database.nodes().stream().anyMatch(n -> n.id() < 0), "ids above 2^63");
       assertEquals(4000, server.data().index().ids().size());
+      assertEquals(mode == StorageMode.MAPPED, server.data().store().isMapped());
+    }
+
+    @Test
+    void nodeIdsAreMappedByArithmeticOnlyWhenDense() {
+      assertEquals(ids == RandomDatabase.NodeIds.DENSE, server.data().index().ids().isDense());
     }
 
     @Test

@@ -1,17 +1,16 @@
 package org.softwareheritage.provenance.server.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.TimeStampMilliTZVector;
-import org.apache.arrow.vector.TimeStampVector;
-import org.apache.arrow.vector.UInt8Vector;
 import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.TimeUnit;
@@ -59,39 +58,43 @@ class TableLoaderTest {
           database.resolve("contents_in_revisions_without_frontiers").resolve("partition=0").resolve("a.parquet"));
     }
     DatabaseLocation location = DatabaseLocation.of(database.toUri().toString());
-    try (LoadedTable table = new TableLoader(allocator, location).load(ProvenanceTable.CONTENTS_IN_REVISIONS)) {
-      assertEquals(3, table.root().getFieldVectors().size());
-      assertNull(table.root().getVector("path"));
-      assertEquals(new ArrowType.Timestamp(TimeUnit.SECOND, "UTC"), table.vector("revrel_author_date").getField().getType());
-      assertEquals(new ArrowType.Int(64, false), table.vector("cnt").getField().getType());
-      UInt8Vector contents = (UInt8Vector) table.vector("cnt");
-      UInt8Vector revrels = (UInt8Vector) table.vector("revrel");
-      TimeStampVector dates = (TimeStampVector) table.vector("revrel_author_date");
+    try (MemoryStore store = new MemoryStore()) {
+      StoredTable table = new TableLoader(allocator, location, store).load(ProvenanceTable.CONTENTS_IN_REVISIONS);
+      assertEquals(List.of("cnt", "revrel", "revrel_author_date"), table.columnNames());
+      assertFalse(store.has("contents_in_revisions_without_frontiers.path"));
+      assertEquals(new ArrowType.Timestamp(TimeUnit.SECOND, "UTC"), table.field("revrel_author_date").getType());
+      assertEquals(new ArrowType.Int(64, false), table.field("cnt").getType());
       long[][] expected = {{3, 30, 1_000}, {3, 31, 1_000}, {4, 10, 1_500}, {5, 20, 1_000}, {5, 30, 2_000}};
       assertEquals(expected.length, table.rowCount());
       for (int i = 0; i < expected.length; i++) {
-        assertEquals(expected[i][0], contents.get(i), "cnt of row " + i);
-        assertEquals(expected[i][1], revrels.get(i), "revrel of row " + i);
-        assertEquals(expected[i][2], dates.get(i), "date of row " + i);
+        assertEquals(expected[i][0], StoredTable.u64(table.u64Address("cnt"), i), "cnt of row " + i);
+        assertEquals(expected[i][1], StoredTable.u64(table.u64Address("revrel"), i), "revrel of row " + i);
+        assertEquals(expected[i][2], StoredTable.u64(table.u64Address("revrel_author_date"), i), "date of row " + i);
       }
     }
   }
 
   @Test
-  void loadsEveryColumnOnRequest() throws IOException {
+  void sortsVariableWidthValuesWithTheirRowsAcrossFiles() throws IOException {
     TableWriter writer = new TableWriter(allocator, database);
-    writer.write(ProvenanceTable.CONTENTS_IN_DIRECTORIES, "b.parquet", List.<Object[]>of(
-        new Object[] {2L, 9L, "b/x".getBytes(StandardCharsets.UTF_8)}), false);
-    writer.write(ProvenanceTable.CONTENTS_IN_DIRECTORIES, "a.parquet", List.of(
-        new Object[] {1L, 9L, "a/x".getBytes(StandardCharsets.UTF_8)},
-        new Object[] {3L, 8L, "c".getBytes(StandardCharsets.UTF_8)}), false);
-    ProvenanceTable table = ProvenanceTable.CONTENTS_IN_DIRECTORIES;
-    try (LoadedTable loaded = new TableLoader(allocator, DatabaseLocation.of(database)).load(table, table.allColumns())) {
-      assertEquals(2, loaded.fileCount());
-      VarBinaryVector paths = (VarBinaryVector) loaded.vector("path");
-      assertEquals("a/x", new String(paths.get(0), StandardCharsets.UTF_8));
-      assertEquals("b/x", new String(paths.get(1), StandardCharsets.UTF_8));
-      assertEquals("c", new String(paths.get(2), StandardCharsets.UTF_8));
+    writer.write(ProvenanceTable.ORIGINS, "b.parquet", List.<Object[]>of(
+        new Object[] {20L, "https://example.org/twenty"}), false);
+    writer.write(ProvenanceTable.ORIGINS, "a.parquet", List.of(
+        new Object[] {30L, "https://example.org/a-rather-longer-url-for-thirty"},
+        new Object[] {10L, ""}), false);
+    try (MemoryStore store = new MemoryStore()) {
+      StoredTable origins = new TableLoader(allocator, DatabaseLocation.of(database), store).load(ProvenanceTable.ORIGINS);
+      assertEquals(2, store.number("tables.origins.files"));
+      String[] urls = {"", "https://example.org/twenty", "https://example.org/a-rather-longer-url-for-thirty"};
+      long offsets = origins.offsets("url").address();
+      for (int row = 0; row < urls.length; row++) {
+        assertEquals(10L * (row + 1), StoredTable.u64(origins.u64Address("id"), row));
+        long start = StoredTable.u64(offsets, row);
+        byte[] url = new byte[(int) (StoredTable.u64(offsets, row + 1) - start)];
+        MemoryUtil.copyFromMemory(origins.column("url").address() + start, url, 0, url.length);
+        assertEquals(urls[row], new String(url, StandardCharsets.UTF_8));
+      }
+      assertEquals(urls[1].length() + urls[2].length(), origins.column("url").length());
     }
   }
 }

@@ -16,6 +16,7 @@ import org.softwareheritage.provenance.server.ops.Operations;
 import org.softwareheritage.provenance.server.ops.OperationsSettings;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
+import org.softwareheritage.provenance.server.storage.MemoryStore;
 
 /**
  * A real server on an ephemeral loopback port wired as {@code serve} wires it (operations first,
@@ -57,7 +58,7 @@ public final class OpsServer implements AutoCloseable {
 
   /** Loads {@code database} and starts serving it. */
   public void load(Path database) throws Exception {
-    data = ops.load(() -> IndexedDatabase.open(DatabaseLocation.of(database), allocator));
+    data = ops.load(() -> IndexedDatabase.build(DatabaseLocation.of(database), allocator, new MemoryStore()));
     server.serve(data);
   }
 
