@@ -62,10 +62,11 @@ public final class ProvenanceQueries {
    * revision or release is its own anchor. A directory's anchors are its rows of
    * {@code frontier_directories_in_revisions}, earliest first. A content's anchors are its rows
    * of {@code contents_in_revisions_without_frontiers} (earliest first), then, for each frontier
-   * directory containing it (in {@code contents_in_frontier_directories} order), that directory's
-   * anchors: a revision reaching the content several ways comes once per way (repeats within one
-   * directory or one table are dropped). The cursor holds a few positions whatever the number of
-   * anchors, and asks {@code cancelled} while it skips directories that have none.
+   * directory containing it (by directory id, as {@code contents_in_frontier_directories} is
+   * sorted), that directory's anchors: a revision reaching the content through several
+   * directories comes once per directory (repeats within one list are dropped). The cursor holds a
+   * few positions whatever the number of anchors, and asks {@code cancelled} while it skips
+   * directories that have none.
    */
   public final class Anchors {
     private static final int CANCEL_CHECK_INTERVAL = 4096;
@@ -76,6 +77,8 @@ public final class ProvenanceQueries {
     private long nextDirectory;
     private long directoriesEnd;
     private final long directoryIds;
+    private long previousDirectory;
+    private boolean hasDirectory;
     /** The rows of the table being read, and the addresses of its revrel and date columns. */
     private long next;
     private long end;
@@ -148,7 +151,12 @@ public final class ProvenanceQueries {
         if (++skipped % CANCEL_CHECK_INTERVAL == 0 && cancelled.getAsBoolean()) {
           return false;
         }
-        read(directoriesInRevisions, StoredTable.u64(directoryIds, nextDirectory++));
+        long directory = StoredTable.u64(directoryIds, nextDirectory++);
+        if (!hasDirectory || directory != previousDirectory) {
+          hasDirectory = true;
+          previousDirectory = directory;
+          read(directoriesInRevisions, directory);
+        }
       }
     }
 

@@ -40,7 +40,7 @@ import org.softwareheritage.provenance.proto.WhereIsOneResult;
  */
 class ServeProcessTest {
   private static final Pattern READY = Pattern.compile(
-      "loaded the example database: nodes=24 .* rows; loaded in \\d+ ms, indexed in \\d+ ms; .* of Arrow memory .*; serving on 127\\.0\\.0\\.1:(\\d+)");
+      "loaded the example database: nodes=24 .* rows; loaded in \\d+ ms, indexed in \\d+ ms; .* of native memory .*; serving on 127\\.0\\.0\\.1:(\\d+)");
 
   private Process process;
   private final List<String> log = new ArrayList<>();

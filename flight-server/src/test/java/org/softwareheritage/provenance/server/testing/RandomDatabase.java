@@ -252,42 +252,40 @@ public final class RandomDatabase {
   }
 
   /**
-   * Every (anchor, date, origin) of {@code swhid} by brute force, earliest first (ties: smallest
-   * id); empty if it has none, null if it is not a node.
+   * Every (anchor, date, origin) of {@code swhid} by brute force, in the order the server streams
+   * them: a content's revisions (earliest first), then, for each frontier directory containing it
+   * (by id), that directory's revisions (earliest first), a revision repeated within one of these
+   * lists once; empty if it has none, null if it is not a node.
    */
   public List<Answer> allAnchors(Swhid swhid) {
     Node node = nodes.stream().filter(n -> n.swhid().equals(swhid)).findFirst().orElse(null);
     if (node == null) {
       return null;
     }
-    Map<Long, Long> dates = new HashMap<>();
+    List<Answer> answers = new ArrayList<>();
     switch (node.type()) {
       case CONTENT -> {
-        contentsInRevisions.stream().filter(r -> r[0] == node.id()).forEach(r -> dates.merge(r[1], r[2], Math::min));
-        for (long[] inDirectory : contentsInDirectories) {
-          if (inDirectory[0] == node.id()) {
-            directoriesInRevisions.stream().filter(r -> r[0] == inDirectory[1])
-                .forEach(r -> dates.merge(r[1], r[2], Math::min));
-          }
-        }
+        addEarliestFirst(contentsInRevisions, node.id(), answers);
+        contentsInDirectories.stream().filter(r -> r[0] == node.id()).map(r -> r[1]).distinct()
+            .sorted(Long::compareUnsigned).forEach(dir -> addEarliestFirst(directoriesInRevisions, dir, answers));
       }
-      case DIRECTORY -> directoriesInRevisions.stream().filter(r -> r[0] == node.id())
-          .forEach(r -> dates.merge(r[1], r[2], Math::min));
-      case REVISION, RELEASE -> {
-        return List.of(expected(swhid));
-      }
+      case DIRECTORY -> addEarliestFirst(directoriesInRevisions, node.id(), answers);
+      case REVISION, RELEASE -> answers.add(expected(swhid));
       default -> {
-        return List.of();
       }
-    }
-    List<long[]> anchors = new ArrayList<>();
-    dates.forEach((revrel, date) -> anchors.add(new long[] {revrel, date}));
-    anchors.sort((a, b) -> a[1] != b[1] ? Long.compare(a[1], b[1]) : Long.compareUnsigned(a[0], b[0]));
-    List<Answer> answers = new ArrayList<>();
-    for (long[] anchor : anchors) {
-      answers.add(new Answer(byId.get(anchor[0]).swhid(), anchor[1], smallestOriginUrl(anchor[0])));
     }
     return answers;
+  }
+
+  /** The distinct (revrel, date) of the rows of {@code key} in {@code table}, earliest first. */
+  private void addEarliestFirst(List<long[]> table, long key, List<Answer> answers) {
+    Map<Long, Long> dates = new HashMap<>();
+    table.stream().filter(r -> r[0] == key).forEach(r -> dates.put(r[1], r[2]));
+    dates.entrySet().stream()
+        .sorted((a, b) -> !a.getValue().equals(b.getValue()) ? Long.compare(a.getValue(), b.getValue())
+            : Long.compareUnsigned(a.getKey(), b.getKey()))
+        .forEach(anchor -> answers.add(new Answer(byId.get(anchor.getKey()).swhid(), anchor.getValue(),
+            smallestOriginUrl(anchor.getKey()))));
   }
 
   private String smallestOriginUrl(long revrel) {
