@@ -53,7 +53,10 @@ public final class ProvenanceClient implements AutoCloseable {
   private final Duration deadline;
   private final int batchSize;
 
-  /** A client calling over {@code channel}, which it shuts down on close if it is {@code ownedChannel}. */
+  /**
+   * A client calling over {@code channel}; {@code ownedChannel} is the channel the client made and
+   * shuts down on close, or null when the caller owns it.
+   */
   private ProvenanceClient(Channel channel, ManagedChannel ownedChannel, Duration deadline, int batchSize) {
     this.ownedChannel = ownedChannel;
     this.stub = ProvenanceServiceGrpc.newBlockingStub(channel);
