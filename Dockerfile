@@ -1,16 +1,21 @@
 # syntax=docker/dockerfile:1
-# Software Heritage provenance server image.
+# Software Heritage provenance server image, for linux/amd64 and linux/arm64.
 #   docker build -t swh-provenance .
+#   docker buildx build --platform linux/amd64,linux/arm64 -t swh-provenance .
 #   docker run --rm -p 50141:50141 -m 8g -v /srv/provenance:/srv/provenance:ro swh-provenance
 # The database is mounted read-only at /srv/provenance (or given as an object-store URL with
 # --database); see docs/operations.md.
 
-# Build stage: the shaded server jar, tests skipped (CI runs them before images are built).
-FROM maven:3.9-eclipse-temurin-25 AS build
+# Build stage: the shaded server jar, tests skipped (CI runs them before images are built). It runs on
+# the build machine's platform and keeps only the target architecture's native libraries (profiles
+# image-amd64 and image-arm64 of flight-server/pom.xml); Arrow's dataset library exists for no other.
+FROM --platform=$BUILDPLATFORM maven:3.9-eclipse-temurin-25 AS build
+ARG TARGETARCH
 WORKDIR /build
 COPY . .
 RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -ntp -pl flight-server -am package -DskipTests
+    case "$TARGETARCH" in amd64|arm64) ;; *) echo "unsupported architecture: $TARGETARCH (amd64 or arm64)" >&2; exit 1;; esac \
+    && mvn -B -ntp -pl flight-server -am package -DskipTests -Dimage.arch="$TARGETARCH"
 
 # Runtime stage: a JRE on glibc (Arrow's dataset JNI library needs glibc, so no Alpine).
 FROM eclipse-temurin:25-jre

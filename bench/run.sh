@@ -37,7 +37,7 @@ log() { echo "[bench] $*" >&2; }
 
 if ! python3 -c "import duckdb, pyarrow, matplotlib, numpy" 2>/dev/null; then
   log "installing the Python peers"
-  PIP_RETRIES=0 PIP_TIMEOUT=5 python3 -m pip install -q duckdb pyarrow matplotlib numpy
+  PIP_RETRIES=0 PIP_TIMEOUT=5 python3 -m pip install -q -r requirements-dev.txt -c constraints.txt
 fi
 
 newest_source=$(find pom.xml */pom.xml provenance-proto/src flight-server/src bench/src -type f -newer "$BENCH_JAR" 2>/dev/null | head -1 || true)

@@ -22,6 +22,8 @@ final class Chart {
   static final String NAMESPACE = "swh";
   /** A cluster version the chart supports (it needs gRPC probes, GA since Kubernetes 1.27). */
   static final String KUBE_VERSION = "1.30.0";
+  /** What {@link #renderWithHooks} puts before the annotations that make a template a hook. */
+  static final String HOOK_PREFIX = "unhooked.";
 
   /** The values files shipped with the chart; {@code null} stands for the defaults alone. */
   enum ValuesFile {
@@ -54,23 +56,53 @@ final class Chart {
   }
 
   /**
-   * {@code helm lint --strict} with {@code values} on top of the defaults. helm-java's lint takes no
-   * values file, so it lints a copy of the chart whose values.yaml holds the merged values, the way
-   * Helm coalesces them (maps merged key by key, anything else replaced).
+   * The test hooks ({@code helm test}) rendered like the other manifests, which {@code helm template}
+   * in helm-java leaves out: rendered from a copy of the chart in which their {@code helm.sh/hook*}
+   * annotations are renamed {@code HOOK_PREFIX + "helm.sh/hook*"}, so Helm does not tell them apart.
    */
-  static LintResult lint(ValuesFile values, Path workDirectory) {
+  static Manifests renderWithHooks(Map<String, Object> overrides, Path workDirectory) {
     Path copy = workDirectory.resolve("swh-provenance");
     copyDirectory(DIRECTORY, copy);
-    Map<String, Object> merged = load(DIRECTORY.resolve("values.yaml"));
-    for (Path file : values.paths()) {
-      merged = merge(merged, load(file));
+    try (Stream<Path> files = Files.walk(copy.resolve("templates"))) {
+      for (Path template : files.filter(Files::isRegularFile).toList()) {
+        Files.writeString(template, Files.readString(template).replace("helm.sh/hook", HOOK_PREFIX + "helm.sh/hook"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+    TemplateCommand template = new Helm(copy).template()
+        .withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
+    overrides.forEach(template::set);
+    return Manifests.parse(template.call());
+  }
+
+  /** {@code helm lint --strict} with {@code values} on top of the defaults. */
+  static LintResult lint(ValuesFile values, Path workDirectory) {
+    return lint(values(values), workDirectory);
+  }
+
+  /**
+   * {@code helm lint --strict} with these values. helm-java's lint takes no values file, so it lints
+   * a copy of the chart whose values.yaml holds them.
+   */
+  static LintResult lint(Map<String, Object> values, Path workDirectory) {
+    Path copy = workDirectory.resolve("swh-provenance");
+    copyDirectory(DIRECTORY, copy);
     try {
-      Files.writeString(copy.resolve("values.yaml"), new Yaml().dump(merged));
+      Files.writeString(copy.resolve("values.yaml"), new Yaml().dump(values));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return new Helm(copy).lint().strict().call();
+  }
+
+  /** The defaults with {@code values} on top, the way Helm coalesces them (maps merged key by key, anything else replaced). */
+  static Map<String, Object> values(ValuesFile values) {
+    Map<String, Object> merged = load(DIRECTORY.resolve("values.yaml"));
+    for (Path file : values.paths()) {
+      merged = merge(merged, load(file));
+    }
+    return merged;
   }
 
   @SuppressWarnings("unchecked")

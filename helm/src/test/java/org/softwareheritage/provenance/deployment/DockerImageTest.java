@@ -36,16 +36,49 @@ class DockerImageTest {
   void buildsTheServerJarWithMavenAndRunsItOnAJre25() throws Exception {
     List<Instruction> stages = DOCKERFILE.all("FROM");
     assertEquals(2, stages.size(), stages.toString());
-    assertEquals("maven:3.9-eclipse-temurin-25 AS build", stages.get(0).arguments());
-    assertEquals("eclipse-temurin:25-jre", stages.get(1).arguments());
+    assertEquals("--platform=$BUILDPLATFORM maven:3.9-eclipse-temurin-25 AS build", stages.get(0).arguments());
+    assertEquals("eclipse-temurin:25-jre", stages.get(1).arguments(), "the runtime stage is the target platform's");
     Instruction build = DOCKERFILE.all("RUN").get(0);
-    assertTrue(build.arguments().endsWith("mvn -B -ntp -pl flight-server -am package -DskipTests"), build.arguments());
+    assertTrue(build.arguments().endsWith(
+        "&& mvn -B -ntp -pl flight-server -am package -DskipTests -Dimage.arch=\"$TARGETARCH\""), build.arguments());
 
     String jarName = xpath(ROOT.resolve("flight-server/pom.xml"), "//*[local-name()='finalName']") + ".jar";
     String copy = DOCKERFILE.all("COPY").stream().map(Instruction::arguments)
         .filter(a -> a.startsWith("--from=build")).findFirst().orElseThrow();
     assertEquals("--from=build /build/flight-server/target/" + jarName + " " + INSTALLED_JAR, copy);
     assertTrue(Files.readString(ENTRYPOINT).contains("\nJAR=" + INSTALLED_JAR + "\n"));
+  }
+
+  /**
+   * Each platform's image carries only its architecture's native libraries: the build stage passes
+   * Docker's TARGETARCH to the flight-server profile of that name (the profiles' filters are checked
+   * against the jar by test_server_jar.py) and refuses an architecture that has none.
+   */
+  @Test
+  void buildsTheJarForTheTargetArchitectureOnly(@TempDir Path work) throws Exception {
+    assertEquals(List.of("TARGETARCH"), DOCKERFILE.all("ARG").stream().map(Instruction::arguments).toList());
+    Path pom = ROOT.resolve("flight-server/pom.xml");
+    for (String arch : List.of("amd64", "arm64")) {
+      String activation = "//*[local-name()='profile'][*[local-name()='id']='image-" + arch + "']"
+          + "/*[local-name()='activation']/*[local-name()='property']";
+      assertEquals("image.arch=" + arch, xpath(pom, activation + "/*[local-name()='name']") + "="
+          + xpath(pom, activation + "/*[local-name()='value']"));
+      assertEquals(0, runArchitectureCheck(work, arch), arch);
+    }
+    assertEquals(1, runArchitectureCheck(work, "ppc64le"));
+    assertEquals(1, runArchitectureCheck(work, ""));
+  }
+
+  /** The build stage's RUN up to its Maven command, in a shell with TARGETARCH set: its exit code. */
+  private static int runArchitectureCheck(Path work, String arch) throws Exception {
+    String run = DOCKERFILE.all("RUN").get(0).arguments();
+    String check = run.substring(run.indexOf("case "), run.indexOf("&& mvn"));
+    ProcessBuilder builder = new ProcessBuilder("sh", "-c", check).directory(work.toFile())
+        .redirectErrorStream(true).redirectOutput(work.resolve("out").toFile());
+    builder.environment().put("TARGETARCH", arch);
+    Process process = builder.start();
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+    return process.exitValue();
   }
 
   @Test
