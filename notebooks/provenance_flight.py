@@ -75,7 +75,7 @@ class ProvenanceFlight:
     def provenance(self, swhids, all_anchors=False):
         """Provenance of SWHIDs (a sequence of strings, or a pyarrow string array) as a Table
         ``swhid, anchor, anchor_date, origin``, in request order (with ``all_anchors``: every anchor of
-        each SWHID, earliest first). One DoExchange per SWHIDS_PER_EXCHANGE SWHIDs, each read while a
+        each SWHID: a content's direct revisions earliest first, then each frontier directory's). One DoExchange per SWHIDS_PER_EXCHANGE SWHIDs, each read while a
         thread writes it: a writer waits while the reader does not read, and the server ends a call
         at its --max-call-time, so writing everything before reading would stall and fail."""
         if isinstance(swhids, pa.Array):

@@ -15,6 +15,7 @@ import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
+import org.softwareheritage.provenance.server.storage.MemoryStore;
 
 /**
  * The server's own {@code ProvenanceService} implementation answering from a database directory,
@@ -38,7 +39,7 @@ final class InProcessProvenanceServer implements AutoCloseable {
     BufferAllocator allocator = ArrowMemory.newRootAllocator();
     IndexedDatabase data = null;
     try {
-      data = IndexedDatabase.open(DatabaseLocation.of(database), allocator);
+      data = IndexedDatabase.build(DatabaseLocation.of(database), allocator, new MemoryStore());
       ProvenanceQueries queries = new ProvenanceQueries(data.index());
       String name = InProcessServerBuilder.generateName();
       Server server = InProcessServerBuilder.forName(name)

@@ -111,7 +111,7 @@ public final class ProvenanceFlightClient implements AutoCloseable {
   /**
    * Provenance of a short list of SWHIDs in one DoGet: batches {@code swhid, anchor,
    * anchor_date, origin}, one row per SWHID in order, or with {@code allAnchors} one row per
-   * anchor (earliest first). Unknown SWHIDs have null anchor, date and origin. The list goes in
+   * anchor (a content's direct revisions earliest first, then each frontier directory's). Unknown SWHIDs have null anchor, date and origin. The list goes in
    * one request, which the server refuses ({@code INVALID_ARGUMENT}) beyond its per-request SWHID
    * limit; {@link #exchangeProvenance(Iterator, boolean)} takes any number.
    */

@@ -260,7 +260,7 @@ class RandomDatabaseClientTest {
   }
 
   @Test
-  void allAnchorsAreEarliestFirst() {
+  void allAnchorsComeInTheServersOrder() {
     Swhid content = database.nodes().stream().filter(n -> n.type() == ObjectType.CONTENT)
         .filter(n -> database.allAnchors(n.swhid()).size() > 3).findFirst().orElseThrow().swhid();
     List<RandomDatabase.Answer> expected = database.allAnchors(content);
