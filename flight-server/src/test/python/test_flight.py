@@ -33,6 +33,9 @@ def test_list_flights_describes_every_table(client):
     assert flights["nodes"].total_records == 24
     assert flights["revisions_in_origins"].total_records == 9
     assert flights["nodes"].schema.names == ["id", "type", "sha1_git"]
+    assert flights["nodes"].schema.field("type").type == pa.dictionary(pa.int8(), pa.string())
+    stream = get(client, {"table": "nodes", "rows": [0, 1]})
+    assert flights["nodes"].schema == stream.schema
     assert all(f.total_bytes > 0 for f in flights.values())
 
 

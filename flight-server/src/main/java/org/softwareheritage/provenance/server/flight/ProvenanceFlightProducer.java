@@ -97,7 +97,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     try {
       FlightRequest request = request(descriptor);
       if (request instanceof FlightRequest.TableRequest table) {
-        return new SchemaResult(table(table).schema(columns(table)));
+        return new SchemaResult(table(table).messageSchema(columns(table)));
       }
       return new SchemaResult(ProvenanceStreamer.SCHEMA);
     } catch (RuntimeException e) {
@@ -205,7 +205,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
 
   private FlightInfo tableInfo(FlightDescriptor descriptor, FlightRequest.TableRequest request) {
     StoredTable table = table(request);
-    Schema schema = table.schema(columns(request));
+    Schema schema = table.messageSchema(columns(request));
     List<RowRange> ranges = ranges(table, request);
     long rows = ranges.stream().mapToLong(RowRange::size).sum();
     List<FlightEndpoint> endpoints = new ArrayList<>();

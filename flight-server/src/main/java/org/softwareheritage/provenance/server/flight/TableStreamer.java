@@ -23,10 +23,11 @@ import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**
- * Streams row ranges of a stored table: each batch's values are the stored bytes themselves,
- * wrapped as Arrow buffers (nothing is copied but the small offsets of URL columns, which are
- * stored as 8-byte offsets and sent as 4-byte ones), sent only when the client is ready for them,
- * and the next batch's pages are asked of the disk meanwhile. Wrapped buffers are accounted to an
+ * Streams row ranges of a stored table in batches sent only when the client is ready for them,
+ * the next batch's pages asked of the disk meanwhile. A batch within one range is the stored
+ * bytes themselves, wrapped as Arrow buffers (nothing is copied but the small offsets of URL
+ * columns, stored as 8-byte offsets and sent as 4-byte ones); the rows of many short ranges (a
+ * list of keys) are copied into batches of their own. Wrapped buffers are accounted to an
  * allocator that outlives every call, so a batch still queued in gRPC when the call ends holds no
  * call memory.
  */
@@ -41,25 +42,49 @@ final class TableStreamer {
         DictionaryProvider.MapDictionaryProvider dictionaries = dictionaries(columns, table, allocator)) {
       listener.start(out, dictionaries);
       VectorLoader loader = new VectorLoader(out);
+      List<RowRange> pieces = new ArrayList<>();
+      long rows = 0;
       for (RowRange range : ranges) {
-        for (long start = range.start(); start < range.end(); start += batchRows) {
-          int length = (int) Math.min(batchRows, range.end() - start);
-          prefetch(table, columns, start + length, Math.min(batchRows, range.end() - start - length));
-          if (!waiter.awaitReady()) {
-            return;
+        for (long start = range.start(); start < range.end(); ) {
+          long end = Math.min(range.end(), start + batchRows - rows);
+          pieces.add(new RowRange(start, end));
+          rows += end - start;
+          start = end;
+          if (rows == batchRows) {
+            if (!send(table, columns, pieces, listener, waiter, loader, allocator)) {
+              return;
+            }
+            rows = 0;
           }
-          try (ArrowRecordBatch batch = batch(table, columns, start, length, allocator)) {
-            loader.load(batch);
-          }
-          listener.putNext();
         }
+      }
+      if (!pieces.isEmpty() && !send(table, columns, pieces, listener, waiter, loader, allocator)) {
+        return;
       }
       listener.completed();
     }
   }
 
+  /** Sends {@code pieces} as one batch once the client is ready, and empties the list; false if cancelled. */
+  private static boolean send(StoredTable table, List<String> columns, List<RowRange> pieces,
+      ServerStreamListener listener, ReadyWaiter waiter, VectorLoader loader, BufferAllocator allocator) {
+    RowRange last = pieces.get(pieces.size() - 1);
+    prefetch(table, columns, last.end(), last.size());
+    if (!waiter.awaitReady()) {
+      return false;
+    }
+    try (ArrowRecordBatch batch = pieces.size() == 1
+        ? slice(table, columns, pieces.get(0).start(), (int) pieces.get(0).size(), allocator)
+        : gather(table, columns, pieces, allocator)) {
+      loader.load(batch);
+    }
+    listener.putNext();
+    pieces.clear();
+    return true;
+  }
+
   /** The record batch of rows [start, start + length) of {@code columns}, over the stored bytes. */
-  private static ArrowRecordBatch batch(StoredTable table, List<String> columns, long start, int length,
+  private static ArrowRecordBatch slice(StoredTable table, List<String> columns, long start, int length,
       BufferAllocator allocator) {
     List<ArrowFieldNode> nodes = new ArrayList<>();
     List<ArrowBuf> buffers = new ArrayList<>();
@@ -75,10 +100,7 @@ final class TableStreamer {
         } else {
           long offsets = table.offsets(column).at(start << 3);
           long first = MemoryUtil.getLong(offsets);
-          long bytes = MemoryUtil.getLong(offsets + ((long) length << 3)) - first;
-          if (bytes < 0 || first < 0 || first + bytes > values.length() || bytes > Integer.MAX_VALUE) {
-            throw new IllegalStateException("damaged index: offsets of " + values.name() + " at row " + start);
-          }
+          long bytes = checkedBytes(values, first, MemoryUtil.getLong(offsets + ((long) length << 3)));
           ArrowBuf batchOffsets = allocator.buffer((length + 1L) * Integer.BYTES);
           buffers.add(batchOffsets);
           for (int i = 0; i <= length; i++) {
@@ -92,6 +114,72 @@ final class TableStreamer {
       // the batch holds its own references
       AutoCloseables.closeNoChecked(() -> AutoCloseables.close(buffers));
     }
+  }
+
+  /**
+   * The record batch of the rows of several short ranges (the rows of a list of keys), copied one
+   * after the other: one batch of many keys rather than one batch per key.
+   */
+  private static ArrowRecordBatch gather(StoredTable table, List<String> columns, List<RowRange> pieces,
+      BufferAllocator allocator) {
+    int length = (int) pieces.stream().mapToLong(RowRange::size).sum();
+    List<ArrowFieldNode> nodes = new ArrayList<>();
+    List<ArrowBuf> buffers = new ArrayList<>();
+    try {
+      for (String column : columns) {
+        nodes.add(new ArrowFieldNode(length, 0));
+        buffers.add(allocator.getEmpty());
+        Region values = table.column(column);
+        int width = table.kind(column).width();
+        if (width > 0) {
+          ArrowBuf data = allocator.buffer((long) length * width);
+          buffers.add(data);
+          long to = data.memoryAddress();
+          for (RowRange piece : pieces) {
+            MemoryUtil.copyMemory(values.at(piece.start() * width), to, piece.size() * width);
+            to += piece.size() * width;
+          }
+        } else {
+          Region offsets = table.offsets(column);
+          long bytes = 0;
+          for (RowRange piece : pieces) {
+            bytes += checkedBytes(values, MemoryUtil.getLong(offsets.at(piece.start() << 3)),
+                MemoryUtil.getLong(offsets.at(piece.end() << 3)));
+          }
+          if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalStateException("a batch of " + values.name() + " would hold " + bytes + " bytes");
+          }
+          ArrowBuf batchOffsets = allocator.buffer((length + 1L) * Integer.BYTES);
+          ArrowBuf data = allocator.buffer(Math.max(1, bytes));
+          buffers.add(batchOffsets);
+          buffers.add(data);
+          int row = 0;
+          long end = 0;
+          batchOffsets.setInt(0, 0);
+          for (RowRange piece : pieces) {
+            long first = MemoryUtil.getLong(offsets.at(piece.start() << 3));
+            for (long r = piece.start(); r < piece.end(); r++) {
+              batchOffsets.setInt((long) ++row * Integer.BYTES,
+                  (int) (end + MemoryUtil.getLong(offsets.at((r + 1) << 3)) - first));
+            }
+            long pieceBytes = MemoryUtil.getLong(offsets.at(piece.end() << 3)) - first;
+            MemoryUtil.copyMemory(values.at(first), data.memoryAddress() + end, pieceBytes);
+            end += pieceBytes;
+          }
+        }
+      }
+      return new ArrowRecordBatch(length, nodes, buffers);
+    } finally {
+      AutoCloseables.closeNoChecked(() -> AutoCloseables.close(buffers));
+    }
+  }
+
+  /** Bytes [first, end) of a variable-width column, checked to lie within its values. */
+  private static long checkedBytes(Region values, long first, long end) {
+    if (first < 0 || end < first || end > values.length() || end - first > Integer.MAX_VALUE) {
+      throw new IllegalStateException("damaged index: offsets [" + first + ", " + end + ") of " + values.name());
+    }
+    return end - first;
   }
 
   /** Stored bytes as an Arrow buffer; they stay the store's, so releasing the buffer frees nothing. */

@@ -3,7 +3,9 @@ package org.softwareheritage.provenance.server.storage;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.util.MemoryUtil;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -104,11 +106,25 @@ public final class StoredTable {
     return table.columns().stream().map(ProvenanceTable.Column::name).toList();
   }
 
-  /** The schema of {@code columns}. */
+  /** The schema of {@code columns}, as vectors hold them (a dictionary-encoded column as its indices). */
   public Schema schema(List<String> columns) {
     List<Field> fields = new ArrayList<>();
     for (String column : columns) {
       fields.add(field(column));
+    }
+    return new Schema(fields);
+  }
+
+  /**
+   * The schema of {@code columns} as Arrow IPC messages describe it, for Flight's schema answers:
+   * a dictionary-encoded column has the type of its values (the node type's strings).
+   */
+  public Schema messageSchema(List<String> columns) {
+    List<Field> fields = new ArrayList<>();
+    for (String column : columns) {
+      Field field = field(column);
+      fields.add(field.getDictionary() == null ? field
+          : new Field(column, new FieldType(false, ArrowType.Utf8.INSTANCE, field.getDictionary()), List.of()));
     }
     return new Schema(fields);
   }
