@@ -2,6 +2,7 @@ package org.softwareheritage.provenance.server.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -95,6 +96,22 @@ class TableLoaderTest {
         assertEquals(urls[row], new String(url, StandardCharsets.UTF_8));
       }
       assertEquals(urls[1].length() + urls[2].length(), origins.column("url").length());
+    }
+  }
+
+  @Test
+  void aTableLargerThanTheMemoryLimitIsRefusedWithAMessage() throws IOException {
+    TableWriter writer = new TableWriter(allocator, database);
+    List<Object[]> rows = new java.util.ArrayList<>();
+    for (long id = 0; id < 1000; id++) {
+      rows.add(new Object[] {id, "https://example.org/" + id});
+    }
+    writer.write(ProvenanceTable.ORIGINS, "a.parquet", rows, false);
+    try (MemoryStore store = new MemoryStore(10_000)) {
+      DatabaseLoadException e = org.junit.jupiter.api.Assertions.assertThrows(DatabaseLoadException.class,
+          () -> new TableLoader(allocator, DatabaseLocation.of(database), store).load(ProvenanceTable.ORIGINS));
+      assertTrue(e.getMessage().startsWith("out of memory for the database: origins.url needs 32000 more bytes"
+          + " beyond the 8000 held, over the 10000 allowed (-XX:MaxDirectMemorySize)"), e.getMessage());
     }
   }
 }
