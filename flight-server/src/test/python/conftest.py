@@ -1,19 +1,23 @@
 """A real provenance server process for the Python tests: the packaged jar on an ephemeral port."""
 import contextlib
+import importlib
 import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from grpc_tools import protoc
 
 MODULE = Path(__file__).resolve().parents[3]
 JAVA = [os.environ.get("JAVA", "java"), "--sun-misc-unsafe-memory-access=allow"]
 JAR = Path(os.environ.get("PROVENANCE_SERVER_JAR", MODULE / "target" / "provenance-server.jar"))
 READY = re.compile(r"serving on 127\.0\.0\.1:(\d+)")
+PROTO_DIR = MODULE.parent / "provenance-proto" / "src" / "main" / "proto"
 
 
 class Server:
@@ -78,3 +82,15 @@ def server_address():
 @pytest.fixture(scope="session")
 def flight_uri(server_address):
     return f"grpc://{server_address}"
+
+
+@pytest.fixture(scope="session")
+def stubs(tmp_path_factory):
+    """The modules protoc generates from the .proto for Python: (messages, grpc stubs)."""
+    out = tmp_path_factory.mktemp("stubs")
+    well_known = str(Path(protoc.__file__).parent / "_proto")
+    assert protoc.main(["protoc", f"-I{PROTO_DIR}", f"-I{well_known}", f"--python_out={out}",
+                        f"--grpc_python_out={out}", str(PROTO_DIR / "swhprovenance.proto")]) == 0
+    sys.path.insert(0, str(out))
+    yield importlib.import_module("swhprovenance_pb2"), importlib.import_module("swhprovenance_pb2_grpc")
+    sys.path.remove(str(out))

@@ -1,25 +1,8 @@
 """Wire compatibility: a grpcio client with stubs generated from the .proto, as the upstream Python client."""
-import importlib
-import sys
-from pathlib import Path
-
 import grpc
 import pytest
-from grpc_tools import protoc
 
-PROTO_DIR = Path(__file__).resolve().parents[4] / "provenance-proto" / "src" / "main" / "proto"
 CNT_1 = "swh:1:cnt:0000000000000000000000000000000000000001"
-
-
-@pytest.fixture(scope="module")
-def stubs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("stubs")
-    well_known = str(Path(protoc.__file__).parent / "_proto")
-    assert protoc.main(["protoc", f"-I{PROTO_DIR}", f"-I{well_known}", f"--python_out={out}",
-                        f"--grpc_python_out={out}", str(PROTO_DIR / "swhprovenance.proto")]) == 0
-    sys.path.insert(0, str(out))
-    yield importlib.import_module("swhprovenance_pb2"), importlib.import_module("swhprovenance_pb2_grpc")
-    sys.path.remove(str(out))
 
 
 @pytest.fixture(scope="module")

@@ -156,13 +156,21 @@ public final class Metrics implements AutoCloseable {
     Gauge.builder(name("arrow_allocated_bytes"), allocator, BufferAllocator::getAllocatedMemory).register(registry);
   }
 
-  /** Adds rows per table, bytes of tables and indices, and load and index times of {@code data}. */
+  /**
+   * Adds rows per table, bytes of tables and indices (and how many of them are mapped from an
+   * index directory), the process's resident anonymous and file-backed memory, and load and index
+   * times of {@code data}.
+   */
   public void bindDatabase(IndexedDatabase data) {
     for (ProvenanceTable table : ProvenanceTable.values()) {
       Gauge.builder(name("table_rows"), data, d -> d.database().table(table).rowCount())
           .tag("table", table.directory()).register(registry);
     }
     Gauge.builder(name("database_bytes"), data, IndexedDatabase::sizeInBytes).register(registry);
+    Gauge.builder(name("database_mapped_bytes"), data, d -> d.store().isMapped() ? d.sizeInBytes() : 0)
+        .register(registry);
+    Gauge.builder(name("resident_anonymous_bytes"), () -> ProcessMemory.read().anonymousBytes()).register(registry);
+    Gauge.builder(name("resident_file_bytes"), () -> ProcessMemory.read().fileBytes()).register(registry);
     Gauge.builder(name("database_load_seconds"), data, d -> (d.loadMillis() + d.indexMillis()) / 1000.0)
         .register(registry);
   }

@@ -93,6 +93,9 @@ class MetricsAndSentryTest {
           "swh_provenance_grpc_server_response_wall_time_seconds_bucket{path=\"" + WHERE_IS_ONE + "\",status=\"OK\",le=\"+Inf\"} 1",
           "swh_provenance_grpc_server_table_rows{table=\"nodes\"} 24.0",
           "swh_provenance_grpc_server_arrow_allocated_bytes ",
+          "swh_provenance_grpc_server_database_mapped_bytes 0.0",
+          "swh_provenance_grpc_server_resident_anonymous_bytes ",
+          "swh_provenance_grpc_server_resident_file_bytes ",
           "swh_provenance_grpc_server_database_load_seconds ",
           "jvm_memory_used_bytes")) {
         assertTrue(scrape.contains(expected), expected + " missing from the scrape:\n" + scrape);
