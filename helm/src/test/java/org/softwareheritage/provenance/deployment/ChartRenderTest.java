@@ -22,7 +22,7 @@ class ChartRenderTest {
 
   /** Every environment variable the chart may set: the server's option/env contract and the image's JVM sizing. */
   private static final Set<String> KNOWN_VARIABLES = Set.of(
-      "SWH_PROVENANCE_DATABASE", "SWH_PROVENANCE_BIND", "SWH_PROVENANCE_METRICS_BIND",
+      "SWH_PROVENANCE_DATABASE", "SWH_PROVENANCE_INDEX", "SWH_PROVENANCE_BIND", "SWH_PROVENANCE_METRICS_BIND",
       "SWH_PROVENANCE_MAX_CALL_TIME", "SWH_PROVENANCE_MAX_SWHIDS_PER_REQUEST", "SWH_PROVENANCE_MAX_MESSAGE_SIZE",
       "SWH_PROVENANCE_MAX_CONCURRENT_CALLS", "SWH_PROVENANCE_RATE_LIMIT", "SWH_PROVENANCE_RATE_LIMIT_BURST",
       "SWH_PROVENANCE_AUTH_TOKEN_FILE", "SWH_PROVENANCE_JWKS", "SWH_PROVENANCE_JWT_ISSUER",
@@ -75,8 +75,13 @@ class ChartRenderTest {
       assertEquals(!tmp, mount.has("readOnly") && Boolean.TRUE.equals(mount.at("readOnly").value()),
           "read-only " + mount.value());
     }
-    assertEquals("/srv/provenance", pod.string("containers[name=server].volumeMounts[name=database].mountPath"));
-    assertEquals("/srv/provenance", manifests.serverConfig().get("SWH_PROVENANCE_DATABASE"));
+    if (values == ValuesFile.PRODUCTION) {
+      assertEquals("s3://softwareheritage-provenance/2025-01-01/", manifests.serverConfig().get("SWH_PROVENANCE_DATABASE"));
+      assertFalse(pod.has("volumes[name=database]"), "the Parquet files stay in object storage");
+    } else {
+      assertEquals("/srv/provenance", pod.string("containers[name=server].volumeMounts[name=database].mountPath"));
+      assertEquals("/srv/provenance", manifests.serverConfig().get("SWH_PROVENANCE_DATABASE"));
+    }
     assertEquals(List.of("serve"), pod.list("containers[name=server].args").stream().map(Node::value).toList());
     assertEquals(true, pod.at("securityContext.runAsNonRoot").value());
     assertEquals(10001, pod.at("securityContext.runAsUser").value());
@@ -97,7 +102,9 @@ class ChartRenderTest {
     assertEquals(memory, resources.string("requests.memory"));
     Map<?, ?> config = manifests.serverConfig();
     assertEquals("10", config.get("JVM_HEAP_PERCENT"));
-    assertEquals("70", config.get("JVM_DIRECT_MEMORY_PERCENT"));
+    // the whole database in direct memory, or a mapped index whose pages the page cache holds
+    assertEquals(values == ValuesFile.DEFAULT ? "70" : "20", config.get("JVM_DIRECT_MEMORY_PERCENT"));
+    assertEquals(values == ValuesFile.DEFAULT ? null : "/srv/provenance-index", config.get("SWH_PROVENANCE_INDEX"));
   }
 
   @ParameterizedTest
@@ -117,7 +124,6 @@ class ChartRenderTest {
     assertEquals("67108864", manifests.serverConfig().get("SWH_PROVENANCE_MAX_MESSAGE_SIZE"));
     assertEquals("1000000", manifests.serverConfig().get("SWH_PROVENANCE_MAX_SWHIDS_PER_REQUEST"));
     assertEquals("256", manifests.serverConfig().get("SWH_PROVENANCE_MAX_CONCURRENT_CALLS"));
-    assertEquals("/srv/provenance", manifests.serverConfig().get("SWH_PROVENANCE_DATABASE"));
     assertEquals("json", manifests.serverConfig().get("SWH_PROVENANCE_LOG_FORMAT"));
     assertEquals(values.name().equals("DEFAULT") ? "default" : values.name().toLowerCase(),
         manifests.serverConfig().get("SWH_SENTRY_ENVIRONMENT"));
@@ -145,9 +151,19 @@ class ChartRenderTest {
     assertScraped(manifests);
     Node sentry = manifests.get("Deployment").at(SERVER + ".env[name=SWH_SENTRY_DSN].valueFrom.secretKeyRef");
     assertEquals(Map.of("name", "swh-provenance-sentry", "key", "dsn"), sentry.value());
-    Node verify = manifests.get("Deployment").at("spec.template.spec.initContainers[name=verify-database]");
-    assertEquals(List.of("verify", "/srv/provenance"), verify.list("args").stream().map(Node::value).toList());
-    assertEquals(true, verify.at("volumeMounts[name=database].readOnly").value());
+    Node pod = manifests.get("Deployment").at("spec.template.spec");
+    Node build = pod.at("initContainers[0]");
+    assertEquals("build-index", build.string("name"));
+    assertEquals(List.of("index", "/srv/provenance", "/srv/provenance-index"),
+        build.list("args").stream().map(Node::value).toList());
+    assertEquals(true, build.at("volumeMounts[name=database].readOnly").value());
+    assertFalse(build.has("volumeMounts[name=index].readOnly"), "the init container writes the index");
+    Node verify = pod.at("initContainers[1]");
+    assertEquals("verify-index", verify.string("name"));
+    assertEquals(List.of("verify", "--index", "/srv/provenance-index", "/srv/provenance"),
+        verify.list("args").stream().map(Node::value).toList());
+    assertEquals(true, verify.at("volumeMounts[name=index].readOnly").value());
+    assertEquals("100Gi", pod.string("volumes[name=index].ephemeral.volumeClaimTemplate.spec.resources.requests.storage"));
     assertEquals("prometheus-statsd-exporter.monitoring", manifests.serverConfig().get("STATSD_HOST"));
   }
 
@@ -164,15 +180,48 @@ class ChartRenderTest {
 
     Node pod = deployment.at("spec.template.spec");
     Node fetch = pod.at("initContainers[0]");
-    assertEquals("fetch-database", fetch.string("name"), "the copy comes before verify");
-    assertEquals(List.of("copy", "--fast-list", "--transfers=32", ":s3:softwareheritage-provenance/current",
-        "/srv/provenance"), fetch.list("args").stream().map(Node::value).toList());
-    assertFalse(fetch.has("volumeMounts[name=database].readOnly"), "the init container writes the copy");
+    assertEquals("fetch-index", fetch.string("name"), "the copy comes before verify");
+    assertEquals(List.of("copy", "--fast-list", "--transfers=32", ":s3:softwareheritage-provenance/2025-01-01/index",
+        "/srv/provenance-index"), fetch.list("args").stream().map(Node::value).toList());
+    assertFalse(fetch.has("volumeMounts[name=index].readOnly"), "the init container writes the copy");
     assertEquals("swh-provenance-object-storage", fetch.string("envFrom[0].secretRef.name"));
-    assertEquals("verify-database", pod.string("initContainers[1].name"));
-    assertEquals("500Gi",
-        pod.string("volumes[name=database].ephemeral.volumeClaimTemplate.spec.resources.requests.storage"));
+    Node verify = pod.at("initContainers[1]");
+    assertEquals(List.of("verify", "--index", "/srv/provenance-index", "s3://softwareheritage-provenance/2025-01-01/"),
+        verify.list("args").stream().map(Node::value).toList());
+    assertEquals(2, pod.list("initContainers").size(), "the Parquet files are neither copied nor read by the pods");
+    assertEquals("4Ti", pod.string("volumes[name=index].ephemeral.volumeClaimTemplate.spec.resources.requests.storage"));
+    assertEquals("local-ssd", pod.string("volumes[name=index].ephemeral.volumeClaimTemplate.spec.storageClassName"));
     assertEquals("200", manifests.serverConfig().get("SWH_PROVENANCE_RATE_LIMIT"));
+  }
+
+  @Test
+  void aDatabaseCopiedFromObjectStorageIsVerifiedBeforeItIsLoadedInMemory() {
+    Node pod = Chart.render(List.of(), Map.of("database.source", "objectStorage",
+        "database.objectStorage.remote", ":s3:bucket/provenance/2025-01-01", "database.verifyOnStart", "true"))
+        .get("Deployment").at("spec.template.spec");
+    assertEquals(List.of("fetch-database", "verify-database"),
+        pod.list("initContainers").stream().map(c -> c.string("name")).toList());
+    assertEquals(List.of("copy", "--fast-list", "--transfers=16", ":s3:bucket/provenance/2025-01-01", "/srv/provenance"),
+        pod.list("initContainers[0].args").stream().map(Node::value).toList());
+    assertFalse(pod.has("initContainers[0].volumeMounts[name=database].readOnly"), "the copy is written");
+    assertEquals(List.of("verify", "/srv/provenance"), pod.list("initContainers[1].args").stream().map(Node::value).toList());
+    assertEquals(true, pod.at("initContainers[1].volumeMounts[name=database].readOnly").value());
+    assertEquals("10Gi", pod.string("volumes[name=database].ephemeral.volumeClaimTemplate.spec.resources.requests.storage"));
+    assertFalse(pod.has("volumes[name=index]"), "an index in memory needs no volume");
+  }
+
+  @Test
+  void anIndexBuiltBeforehandOnAPvcIsMountedReadOnlyAndVerified() {
+    Manifests manifests = Chart.render(List.of(), Map.of("index.mode", "mapped", "index.source", "pvc",
+        "index.pvc.subPath", "2025-01-01"));
+    Node pod = manifests.get("Deployment").at("spec.template.spec");
+    assertEquals(List.of("verify-index"), pod.list("initContainers").stream().map(c -> c.string("name")).toList());
+    assertEquals("swh-provenance-index", pod.string("volumes[name=index].persistentVolumeClaim.claimName"));
+    assertEquals(true, pod.at("volumes[name=index].persistentVolumeClaim.readOnly").value());
+    Node mount = pod.at("containers[name=server].volumeMounts[name=index]");
+    assertEquals("2025-01-01", mount.string("subPath"));
+    assertEquals("/srv/provenance-index", mount.string("mountPath"));
+    assertEquals("/srv/provenance-index", manifests.serverConfig().get("SWH_PROVENANCE_INDEX"));
   }
 
   @Test
