@@ -22,27 +22,52 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code verify DATABASE}: the restore check. Prints one line per problem and exits 1, or one
- * summary line and exits 0.
+ * {@code verify DATABASE}: the restore check of a database; {@code verify --index INDEX_DIR
+ * DATABASE}: the check of its index. Prints one line per problem and exits 1, or one summary line
+ * and exits 0.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = "Check a local database: schemas, row counts, key ranges, references between tables, "
-        + "and the SHA-256 of every Parquet file against MANIFEST.sha256; with --index, its index too.")
+        + "and the SHA-256 of every Parquet file against MANIFEST.sha256. With --index, check its index instead: "
+        + "built from DATABASE as it is now, complete, and every block of every file matching its checksum.")
 final class VerifyCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
 
-  @Parameters(paramLabel = "DATABASE", description = "Database directory.")
-  private Path database;
+  @Parameters(paramLabel = "DATABASE", description = "Database directory (with --index, or its URL).")
+  private String database;
 
-  @Option(names = "--index", paramLabel = "INDEX_DIR",
-      description = "Also check the index in INDEX_DIR: built from DATABASE as it is now, complete, and every block "
-          + "of every file matching its checksum.")
+  @Option(names = "--index", paramLabel = "INDEX_DIR", description = "Check the index in INDEX_DIR.")
   private Path index;
 
   @Option(names = "--write-manifest",
       description = "Write MANIFEST.sha256 of the Parquet files (after the other checks pass) instead of checking it.")
   private boolean writeManifest;
+
+  @Override
+  public Integer call() throws Exception {
+    if (index != null) {
+      return report(checkIndex(), "ok: " + index.toAbsolutePath() + " is a sound index of " + database);
+    }
+    Path root = Path.of(database);
+    if (!Files.isDirectory(root)) {
+      throw new IllegalArgumentException(database + ": not a directory");
+    }
+    DatabaseVerifier.Report report;
+    try (BufferAllocator allocator = ArrowMemory.newRootAllocator()) {
+      report = DatabaseVerifier.verify(root, allocator);
+    }
+    List<String> problems = new ArrayList<>(report.problems());
+    if (!writeManifest) {
+      problems.addAll(Manifest.check(root));
+    }
+    String summary = "ok: " + root.toAbsolutePath() + " " + report.rows().entrySet().stream()
+        .map(entry -> entry.getKey().directory() + "=" + entry.getValue()).toList() + " rows";
+    if (problems.isEmpty() && writeManifest) {
+      summary = "wrote " + Manifest.write(root) + "\n" + summary;
+    }
+    return report(problems, summary);
+  }
 
   /** The problems of the index: identity, files and checksums, then its structure as serve opens it. */
   private List<String> checkIndex() {
@@ -58,22 +83,8 @@ final class VerifyCommand implements Callable<Integer> {
     return problems;
   }
 
-  @Override
-  public Integer call() throws Exception {
-    if (!Files.isDirectory(database)) {
-      throw new IllegalArgumentException(database + ": not a directory");
-    }
-    DatabaseVerifier.Report report;
-    try (BufferAllocator allocator = ArrowMemory.newRootAllocator()) {
-      report = DatabaseVerifier.verify(database, allocator);
-    }
-    List<String> problems = new ArrayList<>(report.problems());
-    if (!writeManifest) {
-      problems.addAll(Manifest.check(database));
-    }
-    if (index != null) {
-      problems.addAll(checkIndex());
-    }
+  /** Prints the problems (exit 1) or the summary (exit 0). */
+  private int report(List<String> problems, String summary) {
     if (!problems.isEmpty()) {
       PrintWriter err = spec.commandLine().getErr();
       problems.forEach(problem -> err.println("problem: " + problem));
@@ -81,11 +92,7 @@ final class VerifyCommand implements Callable<Integer> {
       return 1;
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (writeManifest) {
-      out.println("wrote " + Manifest.write(database));
-    }
-    out.println("ok: " + database.toAbsolutePath() + " " + report.rows().entrySet().stream()
-        .map(entry -> entry.getKey().directory() + "=" + entry.getValue()).toList() + " rows");
+    out.println(summary);
     out.flush();
     return 0;
   }

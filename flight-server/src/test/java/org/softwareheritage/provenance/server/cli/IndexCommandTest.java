@@ -59,7 +59,9 @@ class IndexCommandTest {
     assertTrue(second.out().startsWith("up to date: "), second.out());
     Run forced = run("index", "--force", database.toString(), index.toString());
     assertTrue(forced.out().startsWith("indexed "), forced.out());
-    assertEquals(0, run("verify", "--index", index.toString(), database.toString()).code());
+    Run verified = run("verify", "--index", index.toString(), database.toString());
+    assertEquals(0, verified.code(), verified.err());
+    assertEquals("ok: " + index.toAbsolutePath() + " is a sound index of " + database, verified.out().strip());
   }
 
   @Test
