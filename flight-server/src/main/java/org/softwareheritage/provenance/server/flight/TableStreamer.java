@@ -18,6 +18,7 @@ import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.softwareheritage.provenance.server.index.RowRange;
 import org.softwareheritage.provenance.server.storage.ColumnKind;
+import org.softwareheritage.provenance.server.storage.LongColumn;
 import org.softwareheritage.provenance.server.storage.Region;
 import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.swhid.ObjectType;
@@ -93,8 +94,12 @@ final class TableStreamer {
         nodes.add(new ArrowFieldNode(length, 0));
         // non-null columns: the receiving vector makes its own validity bitmap
         buffers.add(allocator.getEmpty());
-        Region values = table.column(column);
         int width = table.kind(column).width();
+        if (table.isComputed(column)) {
+          buffers.add(computed(table.longs(column), List.of(new RowRange(start, start + length)), allocator));
+          continue;
+        }
+        Region values = table.column(column);
         if (width > 0) {
           buffers.add(wrap(allocator, values.at(start * width), (long) length * width));
         } else {
@@ -129,6 +134,10 @@ final class TableStreamer {
       for (String column : columns) {
         nodes.add(new ArrowFieldNode(length, 0));
         buffers.add(allocator.getEmpty());
+        if (table.isComputed(column)) {
+          buffers.add(computed(table.longs(column), pieces, allocator));
+          continue;
+        }
         Region values = table.column(column);
         int width = table.kind(column).width();
         if (width > 0) {
@@ -174,6 +183,19 @@ final class TableStreamer {
     }
   }
 
+  /** The values of a computed column (consecutive ids) for the rows of {@code pieces}. */
+  private static ArrowBuf computed(LongColumn values, List<RowRange> pieces, BufferAllocator allocator) {
+    long rows = pieces.stream().mapToLong(RowRange::size).sum();
+    ArrowBuf data = allocator.buffer(rows * Long.BYTES);
+    long to = data.memoryAddress();
+    for (RowRange piece : pieces) {
+      for (long row = piece.start(); row < piece.end(); row++, to += Long.BYTES) {
+        MemoryUtil.putLong(to, values.get(row));
+      }
+    }
+    return data;
+  }
+
   /** Bytes [first, end) of a variable-width column, checked to lie within its values. */
   private static long checkedBytes(Region values, long first, long end) {
     if (first < 0 || end < first || end > values.length() || end - first > Integer.MAX_VALUE) {
@@ -198,6 +220,9 @@ final class TableStreamer {
     }
     for (String column : columns) {
       int width = table.kind(column).width();
+      if (table.isComputed(column)) {
+        continue;
+      }
       if (width > 0) {
         table.store().willNeed(table.column(column).at(start * width), length * width);
       } else {

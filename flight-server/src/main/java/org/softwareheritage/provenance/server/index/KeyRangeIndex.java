@@ -1,20 +1,21 @@
 package org.softwareheritage.provenance.server.index;
 
+import org.softwareheritage.provenance.server.storage.LongColumn;
 import org.softwareheritage.provenance.server.storage.StoredTable;
 
 /**
  * Key → row range of a table kept sorted by its key column (the node or origin id, the first
- * column of a {@code *_in_*} table). Binary search over the key column itself: no storage beyond
- * the table.
+ * column of a {@code *_in_*} table). Binary search over the key column itself (arithmetic for
+ * consecutive ids): no storage beyond the table.
  */
 public final class KeyRangeIndex {
   private final StoredTable table;
-  private final long keyAddress;
+  private final LongColumn keys;
   private final long rows;
 
   public KeyRangeIndex(StoredTable table) {
     this.table = table;
-    this.keyAddress = table.u64Address(table.table().sortKey().get(0));
+    this.keys = table.longs(table.table().sortKey().get(0));
     this.rows = table.rowCount();
   }
 
@@ -24,11 +25,15 @@ public final class KeyRangeIndex {
 
   /** The key of {@code row}. */
   public long key(long row) {
-    return StoredTable.u64(keyAddress, row);
+    return keys.get(row);
   }
 
   /** Rows whose key is {@code key}. */
   public RowRange rows(long key) {
+    if (keys.isComputed()) {
+      long row = key - keys.get(0);
+      return Long.compareUnsigned(row, rows) < 0 ? new RowRange(row, row + 1) : RowRange.EMPTY;
+    }
     long start = lowerBound(key, 0, rows);
     if (start == rows || key(start) != key) {
       return RowRange.EMPTY;

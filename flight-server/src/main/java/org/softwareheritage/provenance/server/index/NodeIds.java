@@ -4,6 +4,7 @@ import static org.softwareheritage.provenance.server.index.OpenAddressing.mix;
 
 import org.apache.arrow.memory.util.MemoryUtil;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
+import org.softwareheritage.provenance.server.storage.LongColumn;
 import org.softwareheritage.provenance.server.storage.Region;
 import org.softwareheritage.provenance.server.storage.RegionStore;
 import org.softwareheritage.provenance.server.storage.StoredTable;
@@ -11,8 +12,8 @@ import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**
  * Node id → row of the nodes table (sorted by id), and the id and object type of each row.
- * Dense ids (the upstream graph numbers its nodes 0..N-1) map to rows by arithmetic; others
- * through an open-addressing table of row numbers (12.8 bytes per node).
+ * Dense ids (the upstream graph numbers its nodes 0..N-1) map to rows by arithmetic and are not
+ * stored at all; others through an open-addressing table of row numbers (12.8 bytes per node).
  */
 public final class NodeIds {
   private static final String SLOTS = "node_ids.slots";
@@ -20,7 +21,7 @@ public final class NodeIds {
   private static final int TYPES = ObjectType.values().length;
 
   private final long size;
-  private final long idAddress;
+  private final LongColumn ids;
   private final long typeAddress;
   private final long firstId;
   private final boolean dense;
@@ -30,16 +31,17 @@ public final class NodeIds {
 
   private NodeIds(StoredTable nodes, boolean dense, Region slots) {
     this.size = nodes.rowCount();
-    this.idAddress = nodes.u64Address("id");
+    this.ids = nodes.longs("id");
     this.typeAddress = nodes.column("type").address();
-    this.firstId = size == 0 ? 0 : StoredTable.u64(idAddress, 0);
+    this.firstId = size == 0 ? 0 : ids.get(0);
     this.dense = dense;
     this.slotsAddress = slots == null ? 0 : slots.address();
     this.capacity = slots == null ? 0 : slots.length() / Long.BYTES;
   }
 
   /**
-   * Indexes the ids of {@code nodes} into {@code store}.
+   * Indexes the ids of {@code nodes} into {@code store}; dense ids are no longer stored then, but
+   * computed.
    *
    * @throws DatabaseLoadException if two rows share an id
    */
@@ -56,6 +58,7 @@ public final class NodeIds {
     }
     store.set(DENSE, dense ? 1 : 0);
     if (dense) {
+      nodes.computeConsecutive("id", first);
       return new NodeIds(nodes, true, null);
     }
     Region slots = store.create(SLOTS, OpenAddressing.capacity(nodes.rowCount()) * Long.BYTES);
@@ -102,7 +105,7 @@ public final class NodeIds {
 
   /** The node id of {@code row}. */
   public long id(long row) {
-    return StoredTable.u64(idAddress, row);
+    return ids.get(row);
   }
 
   /** The object type of {@code row}. */

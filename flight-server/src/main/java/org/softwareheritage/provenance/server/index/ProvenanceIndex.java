@@ -45,9 +45,9 @@ public final class ProvenanceIndex {
    */
   public static ProvenanceIndex build(Database database, RegionStore store) {
     StoredTable nodesTable = database.table(ProvenanceTable.NODES);
+    NodeIds ids = NodeIds.build(nodesTable, store);
     Map<ProvenanceTable, KeyRangeIndex> keys = keys(database);
     OriginIndex origins = OriginIndex.build(keys.get(ProvenanceTable.ORIGINS));
-    NodeIds ids = NodeIds.build(nodesTable, store);
     CompletableFuture<NodeIndex> swhids = CompletableFuture.supplyAsync(() -> NodeIndex.build(nodesTable, ids, store));
     AnchorIndex anchors;
     try {

@@ -12,7 +12,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * One table of the database as stored for serving: its lookup columns, rows in the table's
  * {@link ProvenanceTable#sortKey() sort order}, each column a {@link Region} of little-endian
  * values (8 bytes per id or date, 20 per sha1_git, 1 per node type) and, for URLs, a region of
- * 8-byte offsets beside the bytes. Row numbers are 64-bit.
+ * 8-byte offsets beside the bytes; a column of consecutive ids is computed instead of stored.
+ * Row numbers are 64-bit.
  */
 public final class StoredTable {
   private final ProvenanceTable table;
@@ -29,6 +30,9 @@ public final class StoredTable {
   public static StoredTable open(ProvenanceTable table, RegionStore store) {
     StoredTable stored = new StoredTable(table, store.number(rowsKey(table)), store);
     for (ProvenanceTable.Column column : table.columns()) {
+      if (stored.isComputed(column.name())) {
+        continue;
+      }
       long bytes = stored.column(column.name()).length();
       if (column.kind().width() > 0 && bytes != stored.rows * column.kind().width()
           || column.kind().width() == 0 && stored.offsets(column.name()).length() != (stored.rows + 1) * Long.BYTES) {
@@ -57,6 +61,24 @@ public final class StoredTable {
     return "tables." + table.directory() + ".files";
   }
 
+  private static String firstKey(ProvenanceTable table, String column) {
+    return "tables." + table.directory() + "." + column + ".first";
+  }
+
+  /**
+   * Stops storing {@code column}, whose values are {@code first}, {@code first + 1}, … (the
+   * caller checked): they are computed from then on.
+   */
+  public void computeConsecutive(String column, long first) {
+    store.delete(regionName(table, checked(column)));
+    store.set(firstKey(table, column), first);
+  }
+
+  /** Whether {@code column} is computed rather than stored (see {@link #computeConsecutive}). */
+  public boolean isComputed(String column) {
+    return !store.has(regionName(table, checked(column))) && store.numbers().containsKey(firstKey(table, column));
+  }
+
   public ProvenanceTable table() {
     return table;
   }
@@ -80,9 +102,15 @@ public final class StoredTable {
     return store;
   }
 
-  /** Address of the values of a uint64 or timestamp column, for {@link #u64(long, long)}. */
+  /** Address of the values of a stored uint64 or timestamp column, for {@link #u64(long, long)}. */
   public long u64Address(String column) {
     return column(column).address();
+  }
+
+  /** The values of a uint64 or timestamp column, stored or computed. */
+  public LongColumn longs(String column) {
+    return isComputed(column) ? LongColumn.consecutive(store.number(firstKey(table, column)))
+        : LongColumn.stored(column(column));
   }
 
   /** Row {@code row} of the uint64 (or timestamp) column whose values start at {@code address}. */
@@ -133,7 +161,9 @@ public final class StoredTable {
   public long sizeInBytes() {
     long bytes = 0;
     for (ProvenanceTable.Column column : table.columns()) {
-      bytes += column(column.name()).length() + (column.kind().width() == 0 ? offsets(column.name()).length() : 0);
+      if (!isComputed(column.name())) {
+        bytes += column(column.name()).length() + (column.kind().width() == 0 ? offsets(column.name()).length() : 0);
+      }
     }
     return bytes;
   }
