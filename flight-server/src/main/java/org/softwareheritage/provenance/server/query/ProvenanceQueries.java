@@ -65,12 +65,10 @@ public final class ProvenanceQueries {
    * directory containing it (by directory id, as {@code contents_in_frontier_directories} is
    * sorted), that directory's anchors: a revision reaching the content through several
    * directories comes once per directory (repeats within one list are dropped). The cursor holds a
-   * few positions whatever the number of anchors, and asks {@code cancelled} while it skips
-   * directories that have none.
+   * few positions whatever the number of anchors, and asks {@code cancelled} before each
+   * directory, so that a content in a million directories without anchors stops when its call does.
    */
   public final class Anchors {
-    private static final int CANCEL_CHECK_INTERVAL = 4096;
-
     private final BooleanSupplier cancelled;
     private final KeyRangeIndex directoriesInRevisions = index.keys(ProvenanceTable.DIRECTORIES_IN_REVISIONS);
     /** The rows of contents_in_frontier_directories still to visit (contents only). */
@@ -128,7 +126,6 @@ public final class ProvenanceQueries {
         self = -1;
         return true;
       }
-      int skipped = 0;
       while (true) {
         while (next < end) {
           long revrel = StoredTable.u64(revrelIds, next);
@@ -148,7 +145,7 @@ public final class ProvenanceQueries {
         if (nextDirectory >= directoriesEnd) {
           return false;
         }
-        if (++skipped % CANCEL_CHECK_INTERVAL == 0 && cancelled.getAsBoolean()) {
+        if (cancelled.getAsBoolean()) {
           return false;
         }
         long directory = StoredTable.u64(directoryIds, nextDirectory++);

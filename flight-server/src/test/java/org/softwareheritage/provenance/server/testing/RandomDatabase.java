@@ -152,6 +152,11 @@ public final class RandomDatabase {
     return Collections.unmodifiableList(nodes);
   }
 
+  /** Rows (cnt, revrel, date) of contents_in_revisions_without_frontiers. */
+  public List<long[]> contentsInRevisions() {
+    return Collections.unmodifiableList(contentsInRevisions);
+  }
+
   /** Rows (cnt, dir) of contents_in_frontier_directories. */
   public List<long[]> contentsInDirectories() {
     return Collections.unmodifiableList(contentsInDirectories);
