@@ -127,7 +127,7 @@ def duckdb_connection(db):
     return con
 
 
-# The provenance of one SWHID (SPEC section 4): earliest anchor (date, then node id) among the
+# The provenance of one SWHID (docs/architecture.md, "Query semantics"): earliest anchor (date, then node id) among the
 # direct revisions, the revisions of its frontier directories, or (for a directory) its own
 # revisions; then the smallest origin of that anchor.
 POINT_SQL = """

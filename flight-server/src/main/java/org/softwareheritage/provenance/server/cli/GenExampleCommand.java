@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code gen-example OUT_DIR}: writes the golden example database as Parquet. */
 @Command(name = "gen-example", mixinStandardHelpOptions = true,
-    description = "Write the golden example database (SPEC section 7) as Parquet tables into OUT_DIR.")
+    description = "Write the golden example database of the specification as Parquet tables into OUT_DIR.")
 final class GenExampleCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;

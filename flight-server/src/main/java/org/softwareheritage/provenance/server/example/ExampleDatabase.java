@@ -12,7 +12,7 @@ import org.softwareheritage.provenance.server.storage.TableWriter;
 import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**
- * The golden example database of SPEC section 7: the 24-node test graph of the upstream test
+ * The golden example database (docs/architecture.md, "Golden example database"): the 24-node test graph of the upstream test
  * suites, with its provenance tables. Served by default so a newcomer sees the service answer.
  */
 public final class ExampleDatabase {

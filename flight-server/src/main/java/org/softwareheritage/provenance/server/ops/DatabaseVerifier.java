@@ -38,7 +38,7 @@ import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 /**
  * Checks a local database for the restore procedure, reading Parquet footers with parquet-java
  * (no Hadoop): every file readable, every table's schema (converted to Arrow by parquet-arrow) has
- * the SPEC's columns with accepted types, row counts, and key ranges (from column statistics)
+ * the layout's columns with accepted types, row counts, and key ranges (from column statistics)
  * within the ids of {@code nodes} and {@code origins}; then, if all of that holds, loads the
  * database as {@code serve} does, which checks every reference between tables (not only a sample)
  * and the sort order.

@@ -26,7 +26,7 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Types;
 
 /**
- * Streams the rows of one table into ZSTD-compressed Parquet files of the SPEC layout, the way
+ * Streams the rows of one table into ZSTD-compressed Parquet files of the database layout, the way
  * the upstream writer lays out a large database: several files per table, row groups of a bounded
  * number of rows, each column chunk with min/max statistics. Memory is one row group at a time.
  *
@@ -89,7 +89,7 @@ public final class ParquetTableWriter implements Closeable {
     Files.createDirectories(tableDirectory);
   }
 
-  /** The Parquet schema of a table: every column of the SPEC layout, all required. */
+  /** The Parquet schema of a table: every column of the database layout, all required. */
   public static MessageType parquetSchema(ProvenanceTable table) {
     Types.MessageTypeBuilder builder = Types.buildMessage();
     for (ProvenanceTable.Column column : table.allColumns()) {

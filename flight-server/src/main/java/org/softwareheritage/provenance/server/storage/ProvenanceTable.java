@@ -3,7 +3,7 @@ package org.softwareheritage.provenance.server.storage;
 import java.util.List;
 
 /**
- * The tables of a provenance database (SPEC section 3): directory name, the columns the lookup
+ * The tables of a provenance database (docs/architecture.md, "Database layout"): directory name, the columns the lookup
  * path loads, and the order rows are kept in memory (which makes every key a contiguous row range
  * whose first row is the earliest anchor or the smallest origin).
  */
@@ -73,7 +73,7 @@ public enum ProvenanceTable {
     return columns;
   }
 
-  /** Every column of the SPEC layout, lookup columns and the ones only bulk streams need. */
+  /** Every column of the layout, lookup columns and the ones only bulk streams need. */
   public List<Column> allColumns() {
     return allColumns;
   }

@@ -29,7 +29,7 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**
- * Writes rows of a table as a Parquet file in the SPEC layout, with every column of
+ * Writes rows of a table as a Parquet file in the database layout, with every column of
  * {@link ProvenanceTable#allColumns()} (the nodes' {@code type} dictionary-encoded or plain).
  * Used to write the example database and test databases.
  *

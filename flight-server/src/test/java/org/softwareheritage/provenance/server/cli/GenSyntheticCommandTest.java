@@ -41,7 +41,7 @@ import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.server.testing.RunningServer;
 
-/** {@code gen-synthetic} at a tiny scale: deterministic, in the SPEC layout, loadable, with the real shape. */
+/** {@code gen-synthetic} at a tiny scale: deterministic, in the database layout, loadable, with the real shape. */
 class GenSyntheticCommandTest {
   private static final String SCALE = "0.001";
 
