@@ -196,7 +196,7 @@ public final class IndexDirectory extends RegionStore {
   public synchronized void commit(DatabaseIdentity database) throws IOException {
     checkWritable();
     List<Region> all = new ArrayList<>(regions());
-    all.parallelStream().forEach(region -> segments.get(region.name()).force());
+    all.parallelStream().filter(region -> region.length() > 0).forEach(region -> segments.get(region.name()).force());
     for (Region region : all) {
       try (FileChannel channel = FileChannel.open(files.resolve(region.name()), StandardOpenOption.WRITE)) {
         channel.force(true);
@@ -209,26 +209,34 @@ public final class IndexDirectory extends RegionStore {
     byte[] header = header(database, numbers(), all, checksums);
     write(files.resolve(HEADER), header);
     write(files.resolve(HEADER_CHECKSUM), (sha256(header) + "  " + HEADER + "\n").getBytes(StandardCharsets.US_ASCII));
+    Set<String> previous = previousFiles(directory);
     Files.deleteIfExists(directory.resolve(HEADER));
     Files.deleteIfExists(directory.resolve(HEADER_CHECKSUM));
-    Set<String> installed = new HashSet<>();
     for (Region region : all) {
       Files.move(files.resolve(region.name()), directory.resolve(region.name()),
           StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      installed.add(region.name());
+      previous.remove(region.name());
     }
-    try (Stream<Path> entries = Files.list(directory)) {
-      for (Path old : entries.filter(Files::isRegularFile).toList()) {
-        String name = old.getFileName().toString();
-        if (!installed.contains(name) && !name.startsWith(".")) {
-          Files.delete(old);
-        }
-      }
+    for (String old : previous) {
+      Files.deleteIfExists(directory.resolve(old));
     }
     Files.move(files.resolve(HEADER_CHECKSUM), directory.resolve(HEADER_CHECKSUM), StandardCopyOption.ATOMIC_MOVE);
     Files.move(files.resolve(HEADER), directory.resolve(HEADER), StandardCopyOption.ATOMIC_MOVE);
     syncDirectory(directory);
     committed = true;
+  }
+
+  /** The files of the index in {@code directory} that the new one does not replace, if its header can be read. */
+  private static Set<String> previousFiles(Path directory) {
+    Set<String> names = new HashSet<>();
+    try {
+      JsonNode header = JSON.readTree(directory.resolve(HEADER).toFile());
+      header.path("files").forEach(file -> names.add(file.path("name").asText()));
+    } catch (IOException e) {
+      // no readable index there: nothing of it to remove
+    }
+    names.removeIf(name -> !name.matches("[A-Za-z0-9_][A-Za-z0-9_.]*") || name.startsWith(HEADER));
+    return names;
   }
 
   /**
@@ -432,7 +440,11 @@ public final class IndexDirectory extends RegionStore {
         for (int i = 0; i < crc.length; i++) {
           crc[i] = file.path("crc32c").get(i).asLong();
         }
-        files.add(new File(file.path("name").asText(), file.path("bytes").asLong(), crc));
+        String name = file.path("name").asText();
+        if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_.]*")) {
+          throw new DatabaseLoadException(directory + ": not a provenance index (file name '" + name + "')");
+        }
+        files.add(new File(name, file.path("bytes").asLong(), crc));
       }
       return new Header(new DatabaseIdentity(json.path("database").path("location").asText(), List.copyOf(dbFiles)),
           numbers, files);
