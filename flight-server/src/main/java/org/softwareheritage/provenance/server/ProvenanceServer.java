@@ -43,6 +43,14 @@ public final class ProvenanceServer implements AutoCloseable {
   /** Largest request accepted by default: room for a WhereAreOne of about a million SWHIDs. */
   public static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+  /**
+   * Bytes a Flight stream may have queued for its client before its producer waits. Flight's
+   * default (10 MiB) would let every stream whose client stops reading pin that much memory
+   * until the call ends; the producer keeps the queue full a few batches beyond this (see
+   * flight.ReadyWaiter).
+   */
+  private static final int FLIGHT_READY_THRESHOLD_BYTES = 1 << 20;
+
   /** Names the health service reports on: the whole server ("") and each served API. */
   private static final List<String> HEALTH_SERVICE_NAMES = List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
       ProvenanceServiceGrpc.SERVICE_NAME, "arrow.flight.protocol.FlightService");
@@ -100,14 +108,17 @@ public final class ProvenanceServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     ExecutorService workers = Executors.newFixedThreadPool(
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("grpc-worker", true));
-    // DoGet streams run on threads of their own, never on a gRPC callback thread (see ProvenanceFlightProducer)
+    // Flight streams (DoGet, DoExchange) run on threads of their own, never on a gRPC callback
+    // thread: a stream waits for its client, and must not take a worker that other calls need
     ExecutorService streams = Executors.newCachedThreadPool(new DefaultThreadFactory("flight-stream", true));
     BufferAllocator flightMemory = allocator.newChildAllocator("flight", 0, Long.MAX_VALUE);
     AtomicReference<ProvenanceQueries> queries = new AtomicReference<>();
     DeferredFlightProducer producer = new DeferredFlightProducer();
     LoadingGate gate = new LoadingGate();
     Consumer<NettyServerBuilder> services = builder -> {
-      builder.callExecutor(new InlineLookups())
+      // the Flight builder gives gRPC its executor (streams); callbacks go to the workers instead
+      builder.executor(workers)
+          .callExecutor(new InlineLookups())
           .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
           .addService(new ProvenanceGrpcService(queries::get))
           .addService(health.getHealthService())
@@ -117,7 +128,8 @@ public final class ProvenanceServer implements AutoCloseable {
     };
     FlightServer server = FlightServer.builder(flightMemory,
             Location.forGrpcInsecure(address.getHostString(), address.getPort()), producer)
-        .executor(workers)
+        .executor(streams)
+        .backpressureThreshold(FLIGHT_READY_THRESHOLD_BYTES)
         .transportHint("grpc.builderConsumer", services)
         .build();
     try {
