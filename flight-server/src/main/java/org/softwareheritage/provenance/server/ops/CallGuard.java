@@ -129,7 +129,9 @@ public final class CallGuard extends ServerStreamTracer.Factory implements Serve
     public void inboundWireSize(long bytes) {
       long heap = (long) Math.ceil(bytes * heapPerByte);
       if (!account.tryReserve(heap)) {
-        end(account.refusal(heap), account.retryHint(heap), Duration.ZERO);
+        // the status goes out at once (nothing else is queued yet), and once it is out the
+        // transport drops the rest of the request unread
+        end(account.refusal(heap), account.retryHint(heap));
       }
     }
 
@@ -138,10 +140,10 @@ public final class CallGuard extends ServerStreamTracer.Factory implements Serve
      * it is still open {@link #RESET_GRACE} later.
      */
     void end(Status status) {
-      end(status, new Metadata(), RESET_GRACE);
+      end(status, new Metadata());
     }
 
-    private synchronized void end(Status status, Metadata trailers, Duration grace) {
+    private synchronized void end(Status status, Metadata trailers) {
       if (closed || ending != null) {
         return;
       }
@@ -150,12 +152,7 @@ public final class CallGuard extends ServerStreamTracer.Factory implements Serve
       if (call != null) {
         call.closeIfOpen(status, trailers);
       }
-      if (grace.isZero()) {
-        // the request is still arriving: reset at once, so that it is never parsed
-        reset();
-      } else {
-        reset = timer.schedule(this::reset, grace.toNanos(), TimeUnit.NANOSECONDS);
-      }
+      reset = timer.schedule(this::reset, RESET_GRACE.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Cancels the stream (RST_STREAM): grpc-java resets a stream whose context times out. */
