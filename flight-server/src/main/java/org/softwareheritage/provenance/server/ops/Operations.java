@@ -3,6 +3,7 @@ package org.softwareheritage.provenance.server.ops;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sentry.Sentry;
@@ -140,8 +141,8 @@ public final class Operations implements AutoCloseable {
 
   /**
    * Ties maintenance to {@code server}'s health and to the running calls (switching it on ends
-   * them with UNAVAILABLE), starts watching the maintenance file and opens the operators'
-   * endpoint; call once the server listens.
+   * them with UNAVAILABLE, as does a drain that times out), starts watching the maintenance file
+   * and opens the operators' endpoint; call once the server listens.
    */
   public void attach(ProvenanceServer server, BufferAllocator allocator) throws IOException {
     metrics.bindArrowMemory(allocator);
@@ -151,6 +152,8 @@ public final class Operations implements AutoCloseable {
         guard.endAll(maintenance.refusal());
       }
     });
+    server.onDrainTimeout(() -> guard.endAll(Status.UNAVAILABLE.withDescription(
+        "the server is shutting down; retry (another replica)")));
     if (settings.metricsBind() != null) {
       endpoint = OpsEndpoint.start(settings.metricsBind(), metrics, maintenance, adminToken);
       LOG.info("metrics on http://{}:{}/metrics", settings.metricsBind().getHostString(), endpoint.port());

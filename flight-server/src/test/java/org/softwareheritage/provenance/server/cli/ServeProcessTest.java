@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.softwareheritage.provenance.server.testing.Golden.swhid;
 
+import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -26,6 +30,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.arrow.flight.impl.Flight;
+import org.apache.arrow.flight.impl.FlightServiceGrpc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,15 +52,28 @@ class ServeProcessTest {
   private final List<String> log = new ArrayList<>();
   private ManagedChannel channel;
   private Thread logReader;
+  private int port;
 
   @BeforeEach
   void start() throws Exception {
+    start("--drain-timeout", "PT30S");
+  }
+
+  /** Starts {@code serve} with {@code options}, instead of the process started before. */
+  private void start(String... options) throws Exception {
+    if (process != null) {
+      stop();
+      synchronized (log) {
+        log.clear();
+      }
+    }
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    process = new ProcessBuilder(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    List<String> command = new ArrayList<>(List.of(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
         "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
         "-cp", System.getProperty("java.class.path"), ProvenanceServerCommand.class.getName(),
-        "serve", "--bind", "127.0.0.1:0")
-        .redirectErrorStream(true).start();
+        "serve", "--bind", "127.0.0.1:0"));
+    command.addAll(List.of(options));
+    process = new ProcessBuilder(command).redirectErrorStream(true).start();
     BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture<Integer> port = new CompletableFuture<>();
     logReader = new Thread(() -> {
@@ -74,7 +93,8 @@ class ServeProcessTest {
     });
     logReader.setDaemon(true);
     logReader.start();
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", port.get(60, TimeUnit.SECONDS)).usePlaintext().build();
+    this.port = port.get(60, TimeUnit.SECONDS);
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", this.port).usePlaintext().build();
   }
 
   @AfterEach
@@ -119,6 +139,51 @@ class ServeProcessTest {
     logReader.join(10_000);
     synchronized (log) {
       assertTrue(log.stream().anyMatch(line -> line.contains("shutting down: draining")), String.join("\n", log));
+    }
+  }
+
+  /**
+   * Clients that stop reading cannot hold the drain: when --drain-timeout passes, their calls are
+   * ended (UNAVAILABLE, then reset) and the stream threads stop with them; the process exits 0.
+   */
+  @Test
+  void sigtermEndsWithinTheDrainTimeoutWhateverClientsDo() throws Exception {
+    start("--drain-timeout", "PT2S");
+    ManagedChannel stalled = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+        .flowControlWindow(16 * 1024).build();
+    try {
+      WhereAreOneRequest.Builder request = WhereAreOneRequest.newBuilder();
+      for (int i = 0; i < 100_000; i++) {
+        request.addSwhid(swhid("cnt", "01"));
+      }
+      ClientCall<WhereAreOneRequest, WhereIsOneResult> whereAreOne =
+          stalled.newCall(ProvenanceServiceGrpc.getWhereAreOneMethod(), CallOptions.DEFAULT);
+      whereAreOne.start(new ClientCall.Listener<>() { }, new Metadata());
+      whereAreOne.sendMessage(request.build());
+      whereAreOne.halfClose();
+      String ticket = "{\"provenance\": [" + String.join(", ", java.util.Collections.nCopies(250_000,
+          "\"" + swhid("cnt", "01") + "\"")) + "]}";
+      ClientCall<Flight.Ticket, Flight.FlightData> doGet =
+          stalled.newCall(FlightServiceGrpc.getDoGetMethod(), CallOptions.DEFAULT);
+      doGet.start(new ClientCall.Listener<>() { }, new Metadata());
+      doGet.sendMessage(Flight.Ticket.newBuilder().setTicket(ByteString.copyFromUtf8(ticket)).build());
+      doGet.halfClose();
+      Thread.sleep(1000);
+
+      long start = System.nanoTime();
+      process.toHandle().destroy(); // SIGTERM
+      assertTrue(process.waitFor(2 + 8, TimeUnit.SECONDS), "the drain outlived --drain-timeout by more than 8 s");
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(0, process.exitValue());
+      logReader.join(10_000);
+      synchronized (log) {
+        assertTrue(log.stream().anyMatch(line -> line.contains("WhereAreOne UNAVAILABLE")), String.join("\n", log));
+        assertTrue(log.stream().anyMatch(line -> line.contains("DoGet UNAVAILABLE")), String.join("\n", log));
+        assertTrue(log.stream().noneMatch(line -> line.contains("ERROR")), String.join("\n", log));
+      }
+      assertTrue(millis >= 2000, millis + " ms: the drain did not wait for the calls");
+    } finally {
+      stalled.shutdownNow();
     }
   }
 
