@@ -93,11 +93,12 @@ public sealed interface FlightRequest {
   byte[] toJson();
 
   /**
-   * Parses a ticket or command whose lists may name at most {@code maxItems} keys or SWHIDs.
+   * Parses a ticket or command whose lists may name at most as many keys or SWHIDs as
+   * {@code limits} allows SWHIDs.
    *
    * @throws IllegalArgumentException naming what is wrong
    */
-  static FlightRequest parse(byte[] bytes, int maxItems) {
+  static FlightRequest parse(byte[] bytes, FlightOptions limits) {
     ObjectNode json = JSON.createObjectNode();
     long[] keys = null;
     RequestSwhids swhids = null;
@@ -109,10 +110,10 @@ public sealed interface FlightRequest {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
         if ("keys".equals(name) && value == JsonToken.START_ARRAY) {
-          keys = readKeys(parser, maxItems);
+          keys = readKeys(parser, limits);
           json.putArray(name);
         } else if ("provenance".equals(name) && value == JsonToken.START_ARRAY) {
-          swhids = readSwhids(parser, maxItems);
+          swhids = readSwhids(parser, limits);
           json.putArray(name);
         } else {
           json.set(name, parser.readValueAsTree());
@@ -142,8 +143,9 @@ public sealed interface FlightRequest {
     throw new IllegalArgumentException("ticket needs one of \"table\", \"provenance\" or \"exchange\"");
   }
 
-  /** The node ids of a {@code keys} list, the parser on its first item; fails beyond {@code max} items. */
-  private static long[] readKeys(JsonParser parser, int max) throws IOException {
+  /** The node ids of a {@code keys} list, the parser on its first item; fails beyond the limit. */
+  private static long[] readKeys(JsonParser parser, FlightOptions limits) throws IOException {
+    int max = limits.maxSwhidsPerRequest();
     long[] keys = new long[0];
     int stored = 0;
     long count = 0;
@@ -159,12 +161,13 @@ public sealed interface FlightRequest {
       }
       count++;
     }
-    checkCount(count, max, "keys");
+    limits.checkCount(count, "keys");
     return Arrays.copyOf(keys, stored);
   }
 
-  /** The SWHIDs of a {@code provenance} list, the parser on its first item; fails beyond {@code max} items. */
-  private static RequestSwhids readSwhids(JsonParser parser, int max) throws IOException {
+  /** The SWHIDs of a {@code provenance} list, the parser on its first item; fails beyond the limit. */
+  private static RequestSwhids readSwhids(JsonParser parser, FlightOptions limits) throws IOException {
+    int max = limits.maxSwhidsPerRequest();
     RequestSwhids swhids = new RequestSwhids();
     String invalid = null;
     long count = 0;
@@ -178,7 +181,7 @@ public sealed interface FlightRequest {
       }
       count++;
     }
-    checkCount(count, max, "SWHIDs");
+    limits.checkSwhidCount(count);
     if (invalid != null) {
       throw new IllegalArgumentException(invalid);
     }
@@ -192,13 +195,6 @@ public sealed interface FlightRequest {
       return "swhid[" + number + "]: not a core SWHID";
     } catch (IllegalArgumentException e) {
       return "swhid[" + number + "]: " + e.getMessage();
-    }
-  }
-
-  private static void checkCount(long count, int max, String what) {
-    if (count > max) {
-      throw new IllegalArgumentException("the request names " + count + " " + what + "; at most " + max
-          + " are allowed per request");
     }
   }
 

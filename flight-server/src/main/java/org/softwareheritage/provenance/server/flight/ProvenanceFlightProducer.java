@@ -122,7 +122,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   }
 
   private void stream(Ticket ticket, ServerStreamListener listener) {
-    FlightRequest request = FlightRequest.parse(ticket.getBytes(), options.maxSwhidsPerRequest());
+    FlightRequest request = FlightRequest.parse(ticket.getBytes(), options);
     if (request instanceof FlightRequest.TableRequest table) {
       LoadedTable loaded = table(table);
       List<String> columns = columns(table);
@@ -203,7 +203,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
 
   private FlightRequest request(FlightDescriptor descriptor) {
     if (descriptor.isCommand()) {
-      return FlightRequest.parse(descriptor.getCommand(), options.maxSwhidsPerRequest());
+      return FlightRequest.parse(descriptor.getCommand(), options);
     }
     List<String> path = descriptor.getPath();
     if (path.size() != 1) {

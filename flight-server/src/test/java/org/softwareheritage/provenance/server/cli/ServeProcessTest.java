@@ -1,6 +1,7 @@
 package org.softwareheritage.provenance.server.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.softwareheritage.provenance.server.testing.Golden.swhid;
 
@@ -30,7 +31,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.impl.Flight;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.flight.impl.FlightServiceGrpc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,11 +65,11 @@ class ServeProcessTest {
 
   @BeforeEach
   void start() throws Exception {
-    start("--drain-timeout", "PT30S");
+    start("-Xmx512m", "--drain-timeout", "PT30S");
   }
 
-  /** Starts {@code serve} with {@code options}, instead of the process started before. */
-  private void start(String... options) throws Exception {
+  /** Starts {@code serve} in a JVM of heap {@code maxHeap} with {@code options}, instead of the process started before. */
+  private void start(String maxHeap, String... options) throws Exception {
     if (process != null) {
       stop();
       synchronized (log) {
@@ -69,7 +78,7 @@ class ServeProcessTest {
     }
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     List<String> command = new ArrayList<>(List.of(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", maxHeap,
         "-cp", System.getProperty("java.class.path"), ProvenanceServerCommand.class.getName(),
         "serve", "--bind", "127.0.0.1:0"));
     command.addAll(List.of(options));
@@ -148,7 +157,7 @@ class ServeProcessTest {
    */
   @Test
   void sigtermEndsWithinTheDrainTimeoutWhateverClientsDo() throws Exception {
-    start("--drain-timeout", "PT2S");
+    start("-Xmx512m", "--drain-timeout", "PT2S");
     ManagedChannel stalled = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
         .flowControlWindow(16 * 1024).build();
     try {
@@ -185,6 +194,35 @@ class ServeProcessTest {
     } finally {
       stalled.shutdownNow();
     }
+  }
+
+  /**
+   * An OutOfMemoryError in a Flight stream thread ends its call with RESOURCE_EXHAUSTED at once
+   * (the thread used to die and leave the call open until max-call-time), and the server goes on.
+   * The heap is too small for the ticket's SWHIDs, and the memory budget does not refuse them.
+   */
+  @Test
+  void outOfMemoryInAStreamEndsItsCall() throws Exception {
+    start("-Xmx48m", "--call-memory-budget", "1000000000", "--max-call-time", "PT60S");
+    String ticket = "{\"provenance\": [" + String.join(", ", java.util.Collections.nCopies(300_000,
+        "\"" + swhid("cnt", "01") + "\"")) + "]}";
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", port)).build()) {
+      long start = System.nanoTime();
+      FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> {
+        try (FlightStream stream = client.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)))) {
+          while (stream.next()) {
+            stream.getRoot();
+          }
+        }
+      });
+      assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, e.status().code(), e.toString());
+      assertEquals("the server ran out of memory for this call; retry later", e.status().description());
+      assertTrue(System.nanoTime() - start < 30_000_000_000L, "the call waited for max-call-time");
+    }
+    WhereIsOneResult result = ProvenanceServiceGrpc.newBlockingStub(channel)
+        .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build());
+    assertEquals(swhid("rev", "03"), result.getAnchor());
   }
 
   private List<String> reflectedServices() throws Exception {
