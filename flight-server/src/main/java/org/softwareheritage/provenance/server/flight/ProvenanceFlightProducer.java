@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Arrow Flight over the loaded tables and indices: discovery of every table, streams of tables
  * and slices (projection, key filters, row ranges), and bulk provenance by DoGet or DoExchange.
- * Read-only: DoPut and actions are refused. Each DoGet gets its own child allocator for what it reads.
+ * Read-only: DoPut and actions are refused.
  *
  * <p>Streams run bound to their call ({@link CallThread}): when the call is over (deadline, cancel,
  * ended by the server) their thread stops, whatever the client does. Whatever a stream fails
