@@ -70,6 +70,11 @@ class ServeProcessTest {
 
   /** Starts {@code serve} in a JVM of heap {@code maxHeap} with {@code options}, instead of the process started before. */
   private void start(String maxHeap, String... options) throws Exception {
+    start(List.of(maxHeap), options);
+  }
+
+  /** Starts {@code serve} in a JVM with {@code memory} flags and {@code options}, instead of the process started before. */
+  private void start(List<String> memory, String... options) throws Exception {
     if (process != null) {
       stop();
       synchronized (log) {
@@ -78,9 +83,10 @@ class ServeProcessTest {
     }
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     List<String> command = new ArrayList<>(List.of(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", maxHeap,
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
         "-cp", System.getProperty("java.class.path"), ProvenanceServerCommand.class.getName(),
         "serve", "--bind", "127.0.0.1:0"));
+    command.addAll(4, memory);
     command.addAll(List.of(options));
     process = new ProcessBuilder(command).redirectErrorStream(true).start();
     BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -199,11 +205,12 @@ class ServeProcessTest {
   /**
    * An OutOfMemoryError in a Flight stream thread ends its call with RESOURCE_EXHAUSTED at once
    * (the thread used to die and leave the call open until max-call-time), and the server goes on.
-   * The heap is too small for the ticket's SWHIDs, and the memory budget does not refuse them.
+   * The heap holds the ticket (16 MB, twice while gRPC hands it over) but not its SWHIDs parsed
+   * (71 bytes each, growing by doubling), and the memory budget is out of the way.
    */
   @Test
   void outOfMemoryInAStreamEndsItsCall() throws Exception {
-    start("-Xmx48m", "--call-memory-budget", "1000000000", "--max-call-time", "PT60S");
+    start(List.of("-Xmx64m", "-XX:MaxDirectMemorySize=256m"), "--call-memory-budget", "1000000000");
     String ticket = "{\"provenance\": [" + String.join(", ", java.util.Collections.nCopies(300_000,
         "\"" + swhid("cnt", "01") + "\"")) + "]}";
     try (BufferAllocator allocator = new RootAllocator();
