@@ -45,7 +45,7 @@ public sealed interface FlightRequest {
       return new TableRequest(table, columns, keys, keyRange, new int[] {start, end});
     }
 
-    @Override
+    /** The request as JSON, as clients send it. */
     public byte[] toJson() {
       ObjectNode json = JSON.createObjectNode().put("table", table);
       if (columns != null) {
@@ -69,28 +69,10 @@ public sealed interface FlightRequest {
   }
 
   /** Provenance of the listed SWHIDs, earliest anchor only or every anchor. */
-  record ProvenanceRequest(RequestSwhids swhids, boolean allAnchors) implements FlightRequest {
-    @Override
-    public byte[] toJson() {
-      ObjectNode json = JSON.createObjectNode();
-      ArrayNode array = json.putArray("provenance");
-      for (int i = 0; i < swhids.count; i++) {
-        array.add(swhids.text(i));
-      }
-      return bytes(json.put("all_anchors", allAnchors));
-    }
-  }
+  record ProvenanceRequest(RequestSwhids swhids, boolean allAnchors) implements FlightRequest { }
 
   /** DoExchange of SWHID batches for provenance batches. */
-  record ExchangeRequest(boolean allAnchors) implements FlightRequest {
-    @Override
-    public byte[] toJson() {
-      return bytes(JSON.createObjectNode().put("exchange", "provenance").put("all_anchors", allAnchors));
-    }
-  }
-
-  /** The request as JSON, as clients send it. */
-  byte[] toJson();
+  record ExchangeRequest(boolean allAnchors) implements FlightRequest { }
 
   /**
    * Parses a ticket or command whose lists may name at most as many keys or SWHIDs as

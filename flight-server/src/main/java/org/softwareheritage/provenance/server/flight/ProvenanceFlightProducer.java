@@ -92,8 +92,9 @@ public final class ProvenanceFlightProducer implements FlightProducer {
       if (request instanceof FlightRequest.TableRequest table) {
         return tableInfo(descriptor, table);
       }
+      // the command is the ticket: no copy of a long SWHID list
       return new FlightInfo(ProvenanceStreamer.SCHEMA, descriptor,
-          List.of(new FlightEndpoint(new Ticket(request.toJson()))), -1, -1);
+          List.of(new FlightEndpoint(new Ticket(descriptor.getCommand()))), -1, -1);
     } catch (RuntimeException e) {
       throw status(e, "GetFlightInfo");
     }
@@ -225,7 +226,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         endpoints.add(new FlightEndpoint(new Ticket(request.withRows(start, end).toJson())));
       }
     } else {
-      endpoints.add(new FlightEndpoint(new Ticket(request.toJson())));
+      // a key list comes in a command, which is the ticket: no copy of a long list
+      endpoints.add(new FlightEndpoint(new Ticket(descriptor.isCommand() ? descriptor.getCommand() : request.toJson())));
     }
     long bytes = table.rowCount() == 0 ? 0 : Math.round(table.sizeInBytes() * (double) rows / table.rowCount());
     return new FlightInfo(schema, descriptor, endpoints, bytes, rows);

@@ -73,11 +73,6 @@ final class RequestSwhids {
     return true;
   }
 
-  /** The text of SWHID {@code i}. */
-  String text(int i) {
-    return new String(texts, i * TEXT, TEXT, StandardCharsets.US_ASCII);
-  }
-
   /** Room for {@code capacity} SWHIDs, keeping those held; the growth is reserved on the call's budget. */
   private void ensureCapacity(int capacity) {
     if (types.length >= capacity) {
