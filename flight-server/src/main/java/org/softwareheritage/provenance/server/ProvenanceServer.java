@@ -43,6 +43,19 @@ public final class ProvenanceServer implements AutoCloseable {
   /** Largest request accepted by default: room for a WhereAreOne of about a million SWHIDs. */
   public static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+  /**
+   * Bytes a Flight stream may have queued for its client before its producer waits. Flight's
+   * default (10 MiB) would let every stream whose client stops reading pin that much memory
+   * until the call ends; the producer keeps the queue full a few batches beyond this (see
+   * flight.ReadyWaiter).
+   */
+  private static final int FLIGHT_READY_THRESHOLD_BYTES = 1 << 20;
+
+  /** How long the worker and stream threads may take to stop once the server has terminated. */
+  private static final Duration EXECUTOR_STOP = Duration.ofSeconds(1);
+  /** How long FlightServer.close() may wait before and after cancelling the calls left. */
+  private static final long FLIGHT_CLOSE_MILLIS = 6_000;
+
   /** Names the health service reports on: the whole server ("") and each served API. */
   private static final List<String> HEALTH_SERVICE_NAMES = List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
       ProvenanceServiceGrpc.SERVICE_NAME, "arrow.flight.protocol.FlightService");
@@ -59,6 +72,7 @@ public final class ProvenanceServer implements AutoCloseable {
   private boolean loaded;
   private boolean maintenance;
   private boolean draining;
+  private volatile Runnable endRunningCalls = () -> { };
 
   private ProvenanceServer(FlightServer server, HealthStatusManager health, ExecutorService workers,
       ExecutorService streams,
@@ -100,14 +114,17 @@ public final class ProvenanceServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     ExecutorService workers = Executors.newFixedThreadPool(
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("grpc-worker", true));
-    // DoGet streams run on threads of their own, never on a gRPC callback thread (see ProvenanceFlightProducer)
+    // Flight streams (DoGet, DoExchange) run on threads of their own, never on a gRPC callback
+    // thread: a stream waits for its client, and must not take a worker that other calls need
     ExecutorService streams = Executors.newCachedThreadPool(new DefaultThreadFactory("flight-stream", true));
     BufferAllocator flightMemory = allocator.newChildAllocator("flight", 0, Long.MAX_VALUE);
     AtomicReference<ProvenanceQueries> queries = new AtomicReference<>();
     DeferredFlightProducer producer = new DeferredFlightProducer();
     LoadingGate gate = new LoadingGate();
     Consumer<NettyServerBuilder> services = builder -> {
-      builder.callExecutor(new InlineLookups())
+      // the Flight builder gives gRPC its executor (streams); callbacks go to the workers instead
+      builder.executor(workers)
+          .callExecutor(new InlineLookups())
           .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
           .addService(new ProvenanceGrpcService(queries::get))
           .addService(health.getHealthService())
@@ -117,7 +134,8 @@ public final class ProvenanceServer implements AutoCloseable {
     };
     FlightServer server = FlightServer.builder(flightMemory,
             Location.forGrpcInsecure(address.getHostString(), address.getPort()), producer)
-        .executor(workers)
+        .executor(streams)
+        .backpressureThreshold(FLIGHT_READY_THRESHOLD_BYTES)
         .transportHint("grpc.builderConsumer", services)
         .build();
     try {
@@ -182,14 +200,28 @@ public final class ProvenanceServer implements AutoCloseable {
     return server.getPort();
   }
 
-  /** Blocks until the server has shut down. */
+  /**
+   * Blocks until the server has shut down and its stream threads have stopped (for up to a few
+   * seconds more): only then may the database they read be closed.
+   */
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
+    streams.awaitTermination(EXECUTOR_STOP.toMillis() + FLIGHT_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /**
-   * Stops taking new calls, lets in-flight calls finish for up to {@code grace}, then cancels
-   * what is left. Health reports NOT_SERVING from the start.
+   * What ends the calls still running when a drain times out, before they are cancelled: the
+   * operations' call guard, which gives each its status (UNAVAILABLE) if the client can take it.
+   */
+  public void onDrainTimeout(Runnable endRunningCalls) {
+    this.endRunningCalls = endRunningCalls;
+  }
+
+  /**
+   * Stops taking new calls, lets in-flight calls finish for up to {@code grace}, then ends what
+   * is left ({@link #onDrainTimeout}) and cancels what is still there a few seconds later (Flight
+   * waits 3 s): returns within {@code grace} and a few seconds, whatever clients do, since the
+   * threads of cancelled streams stop with their call. Health reports NOT_SERVING from the start.
    */
   public void shutdown(Duration grace) throws InterruptedException {
     synchronized (this) {
@@ -198,11 +230,13 @@ public final class ProvenanceServer implements AutoCloseable {
     }
     server.shutdown();
     if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-      server.close();
+      endRunningCalls.run();
     }
+    server.close();
+    workers.shutdown();
+    streams.shutdownNow();
     for (ExecutorService executor : List.of(workers, streams)) {
-      executor.shutdown();
-      executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+      executor.awaitTermination(EXECUTOR_STOP.toMillis(), TimeUnit.MILLISECONDS);
     }
     flightMemory.close();
   }

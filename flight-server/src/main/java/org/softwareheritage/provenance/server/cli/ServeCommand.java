@@ -32,6 +32,8 @@ import picocli.CommandLine.Option;
     description = "Load a provenance database into memory and serve it over gRPC.")
 final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+  /** How long the drain waits, once the server has stopped, for the database's memory to be released. */
+  private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(5);
 
   @Option(names = "--database", paramLabel = "PATH_OR_URL", defaultValue = "${env:SWH_PROVENANCE_DATABASE}",
       description = "Database directory, file:// URL or object-store URL (s3://bucket/prefix/). "
@@ -94,7 +96,7 @@ final class ServeCommand implements Callable<Integer> {
     LOG.info("shutting down: draining in-flight calls for up to {}", drainTimeout);
     try {
       server.shutdown(drainTimeout);
-      released.await(drainTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+      released.await(RELEASE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       LOG.info("stopped");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -17,8 +17,13 @@ public record FlightOptions(int endpointRows, int batchRows, int maxSwhidsPerReq
 
   /** Fails with the message clients see when a request names {@code count} SWHIDs, over the limit. */
   void checkSwhidCount(long count) {
+    checkCount(count, "SWHIDs");
+  }
+
+  /** Fails with the message clients see when a request lists {@code count} {@code items}, over the SWHID limit. */
+  void checkCount(long count, String items) {
     if (count > maxSwhidsPerRequest) {
-      throw new IllegalArgumentException("the request names " + count + " SWHIDs; at most "
+      throw new IllegalArgumentException("the request names " + count + " " + items + "; at most "
           + maxSwhidsPerRequest + " are allowed per request");
     }
   }

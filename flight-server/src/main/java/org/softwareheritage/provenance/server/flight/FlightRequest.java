@@ -1,16 +1,22 @@
 package org.softwareheritage.provenance.server.flight;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import org.softwareheritage.provenance.server.ops.CallMemory;
+import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * A Flight ticket or command: a small JSON object, easy to write by hand.
@@ -22,20 +28,24 @@ import java.util.Set;
  *   <li>{@code {"exchange": "provenance", "all_anchors": false}}: the command of a DoExchange that
  *       sends batches with a {@code swhid} column and receives their provenance.
  * </ul>
+ *
+ * <p>The lists that may be long ({@code keys}, {@code provenance}) are read as a stream into
+ * compact arrays, at most as many items as the SWHID limit allows, and their memory is reserved on
+ * the call's budget ({@link CallMemory}) as they grow; the rest of a ticket is small.
  */
 public sealed interface FlightRequest {
   ObjectMapper JSON = new ObjectMapper();
   BigInteger MAX_U64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
   /** Rows of a table: optional projection, key filter (one of key, keys, keyRange) and row range. */
-  record TableRequest(String table, List<String> columns, List<Long> keys, long[] keyRange, int[] rows)
+  record TableRequest(String table, List<String> columns, long[] keys, long[] keyRange, int[] rows)
       implements FlightRequest {
     /** The same request restricted to rows [start, end). */
     public TableRequest withRows(int start, int end) {
       return new TableRequest(table, columns, keys, keyRange, new int[] {start, end});
     }
 
-    @Override
+    /** The request as JSON, as clients send it. */
     public byte[] toJson() {
       ObjectNode json = JSON.createObjectNode().put("table", table);
       if (columns != null) {
@@ -43,7 +53,9 @@ public sealed interface FlightRequest {
       }
       if (keys != null) {
         ArrayNode array = json.putArray("keys");
-        keys.forEach(key -> array.add(new BigInteger(Long.toUnsignedString(key))));
+        for (long key : keys) {
+          array.add(new BigInteger(Long.toUnsignedString(key)));
+        }
       }
       if (keyRange != null) {
         json.putArray("key_range").add(new BigInteger(Long.toUnsignedString(keyRange[0])))
@@ -57,56 +69,50 @@ public sealed interface FlightRequest {
   }
 
   /** Provenance of the listed SWHIDs, earliest anchor only or every anchor. */
-  record ProvenanceRequest(List<String> swhids, boolean allAnchors) implements FlightRequest {
-    @Override
-    public byte[] toJson() {
-      ObjectNode json = JSON.createObjectNode();
-      swhids.forEach(json.putArray("provenance")::add);
-      return bytes(json.put("all_anchors", allAnchors));
-    }
-  }
+  record ProvenanceRequest(RequestSwhids swhids, boolean allAnchors) implements FlightRequest { }
 
   /** DoExchange of SWHID batches for provenance batches. */
-  record ExchangeRequest(boolean allAnchors) implements FlightRequest {
-    @Override
-    public byte[] toJson() {
-      return bytes(JSON.createObjectNode().put("exchange", "provenance").put("all_anchors", allAnchors));
-    }
-  }
-
-  /** The request as JSON, as clients send it. */
-  byte[] toJson();
+  record ExchangeRequest(boolean allAnchors) implements FlightRequest { }
 
   /**
-   * Parses a ticket or command.
+   * Parses a ticket or command whose lists may name at most as many keys or SWHIDs as
+   * {@code limits} allows SWHIDs.
    *
    * @throws IllegalArgumentException naming what is wrong
    */
-  static FlightRequest parse(byte[] bytes) {
-    JsonNode json;
-    try {
-      json = JSON.readTree(bytes);
+  static FlightRequest parse(byte[] bytes, FlightOptions limits) {
+    ObjectNode json = JSON.createObjectNode();
+    long[] keys = null;
+    RequestSwhids swhids = null;
+    try (JsonParser parser = JSON.getFactory().createParser(bytes)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("ticket must be a JSON object, e.g. {\"table\": \"nodes\"}");
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("keys".equals(name) && value == JsonToken.START_ARRAY) {
+          keys = readKeys(parser, limits);
+          json.putArray(name);
+        } else if ("provenance".equals(name) && value == JsonToken.START_ARRAY) {
+          swhids = readSwhids(parser, limits);
+          json.putArray(name);
+        } else {
+          json.set(name, parser.readValueAsTree());
+        }
+      }
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("ticket is not JSON: " + e.getOriginalMessage());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalArgumentException("ticket is not JSON: " + e.getMessage());
-    }
-    if (json == null || !json.isObject()) {
-      throw new IllegalArgumentException("ticket must be a JSON object, e.g. {\"table\": \"nodes\"}");
     }
     if (json.has("table")) {
       checkFields(json, Set.of("table", "columns", "key", "keys", "key_range", "rows"));
-      return parseTable(json);
+      return parseTable(json, keys);
     }
     if (json.has("provenance")) {
       checkFields(json, Set.of("provenance", "all_anchors"));
-      List<String> swhids = new ArrayList<>();
-      for (JsonNode swhid : array(json, "provenance")) {
-        if (!swhid.isTextual()) {
-          throw new IllegalArgumentException("\"provenance\" must be a list of SWHID strings");
-        }
-        swhids.add(swhid.asText());
-      }
+      array(json, "provenance");
       return new ProvenanceRequest(swhids, allAnchors(json));
     }
     if (json.has("exchange")) {
@@ -119,7 +125,62 @@ public sealed interface FlightRequest {
     throw new IllegalArgumentException("ticket needs one of \"table\", \"provenance\" or \"exchange\"");
   }
 
-  private static TableRequest parseTable(JsonNode json) {
+  /** The node ids of a {@code keys} list, the parser on its first item; fails beyond the limit. */
+  private static long[] readKeys(JsonParser parser, FlightOptions limits) throws IOException {
+    int max = limits.maxSwhidsPerRequest();
+    long[] keys = new long[0];
+    int stored = 0;
+    long count = 0;
+    for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+      long key = u64(parser, "keys");
+      if (count < max) {
+        if (stored == keys.length) {
+          int capacity = (int) Math.min(max, Math.max(16, 2L * keys.length));
+          CallMemory.reserve((long) (capacity - keys.length) * Long.BYTES);
+          keys = Arrays.copyOf(keys, capacity);
+        }
+        keys[stored++] = key;
+      }
+      count++;
+    }
+    limits.checkCount(count, "keys");
+    return Arrays.copyOf(keys, stored);
+  }
+
+  /** The SWHIDs of a {@code provenance} list, the parser on its first item; fails beyond the limit. */
+  private static RequestSwhids readSwhids(JsonParser parser, FlightOptions limits) throws IOException {
+    int max = limits.maxSwhidsPerRequest();
+    RequestSwhids swhids = new RequestSwhids();
+    String invalid = null;
+    long count = 0;
+    for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+      if (token != JsonToken.VALUE_STRING) {
+        throw new IllegalArgumentException("\"provenance\" must be a list of SWHID strings");
+      }
+      if (count < max && invalid == null
+          && !swhids.add(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
+        invalid = invalidSwhid(parser.getText(), count);
+      }
+      count++;
+    }
+    limits.checkSwhidCount(count);
+    if (invalid != null) {
+      throw new IllegalArgumentException(invalid);
+    }
+    return swhids;
+  }
+
+  /** Why {@code text}, SWHID number {@code number} of the request, is not a core SWHID. */
+  private static String invalidSwhid(String text, long number) {
+    try {
+      Swhid.parse(text);
+      return "swhid[" + number + "]: not a core SWHID";
+    } catch (IllegalArgumentException e) {
+      return "swhid[" + number + "]: " + e.getMessage();
+    }
+  }
+
+  private static TableRequest parseTable(JsonNode json, long[] listedKeys) {
     if (!json.get("table").isTextual()) {
       throw new IllegalArgumentException("\"table\" must be a table name");
     }
@@ -134,14 +195,12 @@ public sealed interface FlightRequest {
     if (filters > 1) {
       throw new IllegalArgumentException("use only one of \"key\", \"keys\" and \"key_range\"");
     }
-    List<Long> keys = null;
+    long[] keys = null;
     if (json.has("key")) {
-      keys = List.of(u64(json.get("key"), "key"));
+      keys = new long[] {u64(json.get("key"), "key")};
     } else if (json.has("keys")) {
-      keys = new ArrayList<>();
-      for (JsonNode key : array(json, "keys")) {
-        keys.add(u64(key, "keys"));
-      }
+      array(json, "keys");
+      keys = listedKeys;
     }
     long[] keyRange = null;
     if (json.has("key_range")) {
@@ -185,6 +244,22 @@ public sealed interface FlightRequest {
       throw new IllegalArgumentException("\"" + field + "\" takes node ids (integers from 0 to 2^64-1), not " + value);
     }
     return value.bigIntegerValue().longValue();
+  }
+
+  private static long u64(JsonParser parser, String field) throws IOException {
+    if (parser.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+      if (parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+        long value = parser.getLongValue();
+        if (value >= 0) {
+          return value;
+        }
+      } else if (parser.getBigIntegerValue().signum() >= 0 && parser.getBigIntegerValue().compareTo(MAX_U64) <= 0) {
+        return parser.getBigIntegerValue().longValue();
+      }
+    }
+    String text = parser.getText();
+    throw new IllegalArgumentException("\"" + field + "\" takes node ids (integers from 0 to 2^64-1), not "
+        + (text.length() > 100 ? text.substring(0, 100) + "…" : text));
   }
 
   private static void checkFields(JsonNode json, Set<String> allowed) {

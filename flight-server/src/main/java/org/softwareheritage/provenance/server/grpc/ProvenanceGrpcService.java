@@ -2,28 +2,37 @@ package org.softwareheritage.provenance.server.grpc;
 
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.BindableService;
 import io.grpc.Context;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.util.List;
 import java.util.function.Supplier;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
-import org.softwareheritage.provenance.proto.WhereAreOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneResult;
 import org.softwareheritage.provenance.server.query.Provenance;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.query.ResultFields;
-import org.softwareheritage.provenance.swhid.InvalidSwhidException;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * {@code swh.provenance.ProvenanceService}, wire-compatible with the upstream server: invalid
  * input is INVALID_ARGUMENT naming the value, unknown SWHIDs NOT_FOUND (WhereIsOne) or unset
- * fields (WhereAreOne), and WhereAreOne streams only as fast as the client reads.
+ * fields (WhereAreOne), and WhereAreOne streams only as fast as the client reads. WhereAreOne
+ * requests are read compactly ({@link ParsedWhereAreOne}), not as the generated message.
  */
-public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.ProvenanceServiceImplBase {
+public final class ProvenanceGrpcService implements ProvenanceServiceGrpc.AsyncService, BindableService {
+  /** WhereAreOne as clients call it, its request read as {@link ParsedWhereAreOne}. */
+  static final MethodDescriptor<ParsedWhereAreOne, WhereIsOneResult> WHERE_ARE_ONE =
+      ProvenanceServiceGrpc.getWhereAreOneMethod().toBuilder(ParsedWhereAreOne.MARSHALLER,
+          ProtoUtils.marshaller(WhereIsOneResult.getDefaultInstance())).build();
+
   /**
    * Bytes a WhereAreOne stream may have queued before it waits for the client. gRPC's default
    * (32 KiB, a few hundred results) makes the producer stop and resume for every few hundred
@@ -36,6 +45,20 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
   /** Answers from what {@code database} supplies (set before the {@link LoadingGate} opens). */
   public ProvenanceGrpcService(Supplier<ProvenanceQueries> database) {
     this.database = database;
+  }
+
+  @Override
+  public ServerServiceDefinition bindService() {
+    ServerServiceDefinition generated = ProvenanceServiceGrpc.bindService(this);
+    ServiceDescriptor service = ServiceDescriptor.newBuilder(ProvenanceServiceGrpc.SERVICE_NAME)
+        .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor())
+        .addMethod(ProvenanceServiceGrpc.getWhereIsOneMethod())
+        .addMethod(WHERE_ARE_ONE)
+        .build();
+    return ServerServiceDefinition.builder(service)
+        .addMethod(generated.getMethod(ProvenanceServiceGrpc.getWhereIsOneMethod().getFullMethodName()))
+        .addMethod(WHERE_ARE_ONE, ServerCalls.asyncServerStreamingCall(this::whereAreOne))
+        .build();
   }
 
   @Override
@@ -62,39 +85,35 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
     }
   }
 
-  @Override
-  public void whereAreOne(WhereAreOneRequest request, StreamObserver<WhereIsOneResult> responses) {
+  private void whereAreOne(ParsedWhereAreOne request, StreamObserver<WhereIsOneResult> responses) {
     ProvenanceQueries queries = database.get();
     ResultFields fields;
-    Swhid[] swhids;
     try {
-      fields = fields(request.hasMask(), request.getMask());
-      swhids = parseAll(request.getSwhidList());
+      if (request.problem() != null) {
+        throw new IllegalArgumentException(request.problem());
+      }
+      fields = fields(request.mask() != null, request.mask());
     } catch (IllegalArgumentException e) {
       responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    new ResultStream((ServerCallStreamObserver<WhereIsOneResult>) responses, queries, request.getSwhidList(), swhids,
-        fields).start();
+    new ResultStream((ServerCallStreamObserver<WhereIsOneResult>) responses, queries, request, fields).start();
   }
 
   /**
    * Sends one result per requested SWHID while the transport is ready, resuming from the
    * on-ready callback: memory stays bounded however slowly the client reads. SWHIDs are looked
    * up {@value #CHUNK} at a time (see {@link ProvenanceQueries#whereAre}), and results are built
-   * from the request's own text and the bytes of the answers, with no string formatting. gRPC
-   * runs the callbacks of one call one at a time, so no locking is needed.
+   * from bytes: the request's SWHIDs written back as text, the answers' bytes. gRPC runs the
+   * callbacks of one call one at a time, so no locking is needed.
    */
   private static final class ResultStream {
     private static final int CHUNK = 1024;
 
     private final ServerCallStreamObserver<WhereIsOneResult> call;
     private final ProvenanceQueries queries;
-    private final List<String> texts;
-    private final Swhid[] swhids;
+    private final ParsedWhereAreOne request;
     private final ResultFields fields;
-    private final byte[] types = new byte[CHUNK];
-    private final byte[] hashes = new byte[CHUNK * Swhid.HASH_LENGTH];
     private final int[] rows = new int[CHUNK];
     private final int[] anchorRows = new int[CHUNK];
     private final long[] anchorDates = new long[CHUNK];
@@ -105,12 +124,11 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
     private int next;
     private boolean done;
 
-    ResultStream(ServerCallStreamObserver<WhereIsOneResult> call, ProvenanceQueries queries, List<String> texts,
-        Swhid[] swhids, ResultFields fields) {
+    ResultStream(ServerCallStreamObserver<WhereIsOneResult> call, ProvenanceQueries queries,
+        ParsedWhereAreOne request, ResultFields fields) {
       this.call = call;
       this.queries = queries;
-      this.texts = texts;
-      this.swhids = swhids;
+      this.request = request;
       this.fields = fields;
     }
 
@@ -123,7 +141,7 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
 
     private void send() {
       try {
-        while (!done && next < swhids.length && call.isReady()) {
+        while (!done && next < request.count() && call.isReady()) {
           if (call.isCancelled() || Context.current().isCancelled()) {
             done = true;
             return;
@@ -134,24 +152,25 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
           call.onNext(result(next));
           next++;
         }
-        if (!done && next == swhids.length) {
+        if (!done && next == request.count()) {
           done = true;
           call.onCompleted();
         }
       } catch (RuntimeException e) {
         done = true;
         call.onError(internal("WhereAreOne", e));
+      } catch (OutOfMemoryError e) {
+        done = true;
+        call.onError(Status.RESOURCE_EXHAUSTED.withDescription("the server ran out of memory for this call; retry later")
+            .asRuntimeException());
       }
     }
 
     private void lookUp(int from) {
       chunkStart = from;
-      chunkEnd = Math.min(swhids.length, from + CHUNK);
-      for (int i = from; i < chunkEnd; i++) {
-        types[i - from] = (byte) swhids[i].type().ordinal();
-        System.arraycopy(swhids[i].hash(), 0, hashes, (i - from) * Swhid.HASH_LENGTH, Swhid.HASH_LENGTH);
-      }
-      queries.whereAre(types, hashes, 0, chunkEnd - from, fields, rows, anchorRows, anchorDates, originRows);
+      chunkEnd = Math.min(request.count(), from + CHUNK);
+      queries.whereAre(request.types(), request.hashes(), from, chunkEnd - from, fields, rows, anchorRows,
+          anchorDates, originRows);
     }
 
     private WhereIsOneResult result(int i) {
@@ -159,7 +178,9 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
       WhereIsOneResult.Builder result = WhereIsOneResult.newBuilder();
       if (fields.swhid()) {
         // a valid request SWHID is exactly the text of the answer
-        result.setSwhid(texts.get(i));
+        byte[] text = new byte[Swhid.TEXT_LENGTH];
+        request.writeText(i, text, 0);
+        result.setSwhidBytes(UnsafeByteOperations.unsafeWrap(text));
       }
       if (fields.anchor() && anchorRows[k] >= 0) {
         result.setAnchorBytes(UnsafeByteOperations.unsafeWrap(queries.index().nodes().swhidBytes(anchorRows[k])));
@@ -169,18 +190,6 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
       }
       return result.build();
     }
-  }
-
-  private static Swhid[] parseAll(List<String> texts) {
-    Swhid[] swhids = new Swhid[texts.size()];
-    for (int i = 0; i < swhids.length; i++) {
-      try {
-        swhids[i] = Swhid.parse(texts.get(i));
-      } catch (InvalidSwhidException e) {
-        throw new IllegalArgumentException("swhid[" + i + "]: " + e.getMessage(), e);
-      }
-    }
-    return swhids;
   }
 
   private static ResultFields fields(boolean hasMask, FieldMask mask) {

@@ -83,7 +83,9 @@ public final class CallMonitor implements ServerInterceptor {
       if (firstRequest == null) {
         firstRequest = message;
       }
-      if (message instanceof WhereAreOneRequest request) {
+      if (message instanceof SwhidRequest request) {
+        swhids += (int) Math.min(Integer.MAX_VALUE, request.swhidCount());
+      } else if (message instanceof WhereAreOneRequest request) {
         swhids += request.getSwhidCount();
       } else if (message instanceof WhereIsOneRequest) {
         swhids += 1;
@@ -166,7 +168,7 @@ public final class CallMonitor implements ServerInterceptor {
         ? (message instanceof WhereAreOneRequest bulk && bulk.getSwhidCount() > 3
             ? bulk.getSwhidCount() + " swhids, first " + bulk.getSwhid(0) + (bulk.hasMask() ? ", mask " + bulk.getMask().getPathsList() : "")
             : TextFormat.printer().emittingSingleLine(true).printToString(message))
-        : request.getClass().getSimpleName();
+        : request instanceof SwhidRequest ? request.toString() : request.getClass().getSimpleName();
     return text.length() > SUMMARY_CHARS ? text.substring(0, SUMMARY_CHARS) + "…" : text;
   }
 }
