@@ -1,5 +1,6 @@
 package org.softwareheritage.provenance.server.flight;
 
+import io.grpc.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +21,7 @@ import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.grpc.StatusUtils;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ElementAddressableVector;
 import org.apache.arrow.vector.FieldVector;
@@ -27,24 +29,24 @@ import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.softwareheritage.provenance.server.grpc.CallErrors;
+import org.softwareheritage.provenance.server.grpc.RequestException;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.index.KeyRangeIndex;
 import org.softwareheritage.provenance.server.index.RowRange;
+import org.softwareheritage.provenance.server.ops.RequestedSwhids;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.storage.LoadedTable;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.swhid.Swhid;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Arrow Flight over the loaded tables and indices: discovery of every table, streams of tables
  * and slices (projection, key filters, row ranges), and bulk provenance by DoGet or DoExchange.
  * Read-only: DoPut and actions are refused. Each DoGet gets its own child allocator for what it reads.
+ * Failures map to Flight statuses through {@link CallErrors}, as in the gRPC service.
  */
 public final class ProvenanceFlightProducer implements FlightProducer {
-  private static final Logger LOG = LoggerFactory.getLogger(ProvenanceFlightProducer.class);
-
   private final IndexedDatabase data;
   private final ProvenanceQueries queries;
   private final BufferAllocator allocator;
@@ -108,7 +110,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   @Override
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
     try {
-      streams.execute(() -> stream(ticket, listener));
+      // in the call's context: its deadline, cancellation and access-log counters
+      streams.execute(Context.current().wrap(() -> stream(ticket, listener)));
     } catch (RejectedExecutionException e) {
       listener.error(CallStatus.UNAVAILABLE.withDescription("the server is shutting down").toRuntimeException());
     }
@@ -123,6 +126,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         TableStreamer.stream(loaded, columns, ranges(loaded, table), options.batchRows(), listener);
       } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
         List<String> swhids = provenance.swhids();
+        RequestedSwhids.add(swhids.size());
         options.checkSwhidCount(swhids.size());
         RequestSwhids parsed = new RequestSwhids();
         try (VarCharVector column = new VarCharVector("swhid", call)) {
@@ -139,7 +143,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
           }
         }
       } else {
-        throw new IllegalArgumentException("an exchange command is not a DoGet ticket: use DoExchange");
+        throw RequestException.invalid("an exchange command is not a DoGet ticket: use DoExchange");
       }
     } catch (RuntimeException e) {
       listener.error(status(e, "DoGet"));
@@ -151,7 +155,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     try {
       FlightRequest request = request(reader.getDescriptor());
       if (!(request instanceof FlightRequest.ExchangeRequest exchange)) {
-        throw new IllegalArgumentException("DoExchange takes the command {\"exchange\": \"provenance\"}");
+        throw RequestException.invalid("DoExchange takes the command {\"exchange\": \"provenance\"}");
       }
       try (ProvenanceStreamer out = streamer(exchange.allAnchors(), writer)) {
         RequestSwhids swhids = new RequestSwhids();
@@ -160,8 +164,10 @@ public final class ProvenanceFlightProducer implements FlightProducer {
           VectorSchemaRoot batch = reader.getRoot();
           FieldVector column = batch.getVector("swhid");
           if (!(column instanceof VarCharVector || column instanceof LargeVarCharVector)) {
-            throw new IllegalArgumentException("DoExchange batches need a string column \"swhid\", got " + batch.getSchema());
+            throw RequestException.invalid("DoExchange batches need a string column \"swhid\", got "
+                + RequestException.quote(batch.getSchema()));
           }
+          RequestedSwhids.add(batch.getRowCount());
           options.checkSwhidCount(offset + batch.getRowCount());
           swhids.parse((ElementAddressableVector) column, batch.getRowCount(), offset);
           if (!out.write(swhids)) {
@@ -185,7 +191,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   @Override
   public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
     listener.onError(CallStatus.INVALID_ARGUMENT
-        .withDescription("unknown action '" + action.getType() + "': this service has no actions").toRuntimeException());
+        .withDescription("unknown action " + RequestException.quote(action.getType()) + ": this service has no actions")
+        .toRuntimeException());
   }
 
   @Override
@@ -199,7 +206,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     }
     List<String> path = descriptor.getPath();
     if (path.size() != 1) {
-      throw new IllegalArgumentException("a path descriptor names one table, got " + path);
+      throw RequestException.invalid("a path descriptor names one table, got " + RequestException.quote(path));
     }
     return new FlightRequest.TableRequest(path.get(0), null, null, null, null);
   }
@@ -229,7 +236,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         return data.database().table(table);
       }
     }
-    throw new IllegalArgumentException("unknown table '" + request.table() + "', expected one of "
+    throw RequestException.invalid("unknown table " + RequestException.quote(request.table()) + ", expected one of "
         + Arrays.stream(ProvenanceTable.values()).map(ProvenanceTable::directory).toList());
   }
 
@@ -241,8 +248,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     }
     for (String column : request.columns()) {
       if (!available.contains(column)) {
-        throw new IllegalArgumentException("table " + request.table() + " has no loaded column '" + column
-            + "', expected some of " + available);
+        throw RequestException.invalid("table " + request.table() + " has no loaded column "
+            + RequestException.quote(column) + ", expected some of " + available);
       }
     }
     return request.columns();
@@ -286,10 +293,6 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     if (e instanceof FlightRuntimeException flight) {
       return flight;
     }
-    if (e instanceof IllegalArgumentException) {
-      return CallStatus.INVALID_ARGUMENT.withDescription(e.getMessage()).toRuntimeException();
-    }
-    LOG.error("{} failed", method, e);
-    return CallStatus.INTERNAL.withDescription("internal error in " + method).toRuntimeException();
+    return StatusUtils.fromGrpcStatus(CallErrors.status(e, method)).toRuntimeException();
   }
 }

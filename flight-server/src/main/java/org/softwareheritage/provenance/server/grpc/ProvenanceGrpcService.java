@@ -3,6 +3,7 @@ package org.softwareheritage.provenance.server.grpc;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Context;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -20,8 +21,9 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * {@code swh.provenance.ProvenanceService}, wire-compatible with the upstream server: invalid
- * input is INVALID_ARGUMENT naming the value, unknown SWHIDs NOT_FOUND (WhereIsOne) or unset
- * fields (WhereAreOne), and WhereAreOne streams only as fast as the client reads.
+ * input (an unparsable message included) is INVALID_ARGUMENT naming the value, unknown SWHIDs
+ * NOT_FOUND (WhereIsOne) or unset fields (WhereAreOne), and WhereAreOne streams only as fast as
+ * the client reads. Failures map to statuses through {@link CallErrors}.
  */
 public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.ProvenanceServiceImplBase {
   /**
@@ -36,6 +38,11 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
   /** Answers from what {@code database} supplies (set before the {@link LoadingGate} opens). */
   public ProvenanceGrpcService(Supplier<ProvenanceQueries> database) {
     this.database = database;
+  }
+
+  /** The service as the server registers it: requests that are not valid protobuf answer INVALID_ARGUMENT. */
+  public static ServerServiceDefinition definition(Supplier<ProvenanceQueries> database) {
+    return UnparsableRequests.refused(new ProvenanceGrpcService(database).bindService());
   }
 
   @Override
@@ -55,10 +62,8 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
       }
       responses.onNext(result(swhid, provenance, fields));
       responses.onCompleted();
-    } catch (IllegalArgumentException e) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
     } catch (RuntimeException e) {
-      responses.onError(internal("WhereIsOne", e));
+      responses.onError(CallErrors.exception(e, "WhereIsOne"));
     }
   }
 
@@ -70,8 +75,8 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
     try {
       fields = fields(request.hasMask(), request.getMask());
       swhids = parseAll(request.getSwhidList());
-    } catch (IllegalArgumentException e) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    } catch (RuntimeException e) {
+      responses.onError(CallErrors.exception(e, "WhereAreOne"));
       return;
     }
     new ResultStream((ServerCallStreamObserver<WhereIsOneResult>) responses, queries, request.getSwhidList(), swhids,
@@ -140,7 +145,7 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
         }
       } catch (RuntimeException e) {
         done = true;
-        call.onError(internal("WhereAreOne", e));
+        call.onError(CallErrors.exception(e, "WhereAreOne"));
       }
     }
 
@@ -177,14 +182,18 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
       try {
         swhids[i] = Swhid.parse(texts.get(i));
       } catch (InvalidSwhidException e) {
-        throw new IllegalArgumentException("swhid[" + i + "]: " + e.getMessage(), e);
+        throw RequestException.invalid("swhid[" + i + "]: " + e.getMessage(), e);
       }
     }
     return swhids;
   }
 
   private static ResultFields fields(boolean hasMask, FieldMask mask) {
-    return hasMask ? ResultFields.of(mask.getPathsList()) : ResultFields.ALL;
+    try {
+      return hasMask ? ResultFields.of(mask.getPathsList()) : ResultFields.ALL;
+    } catch (IllegalArgumentException e) {
+      throw RequestException.invalid(e.getMessage(), e);
+    }
   }
 
   private static WhereIsOneResult result(Swhid swhid, Provenance provenance, ResultFields fields) {
@@ -199,13 +208,5 @@ public final class ProvenanceGrpcService extends ProvenanceServiceGrpc.Provenanc
       result.setOrigin(provenance.origin());
     }
     return result.build();
-  }
-
-  /**
-   * INTERNAL, keeping {@code e} as the server-side cause (never sent to the client): the call
-   * monitor logs it and reports it to Sentry with the method and request.
-   */
-  private static RuntimeException internal(String method, RuntimeException e) {
-    return Status.INTERNAL.withDescription("internal error in " + method).withCause(e).asRuntimeException();
   }
 }
