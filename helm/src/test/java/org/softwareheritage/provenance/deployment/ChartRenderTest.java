@@ -42,11 +42,12 @@ class ChartRenderTest {
     int startupSeconds = (int) server.at("startupProbe.periodSeconds").value()
         * (int) server.at("startupProbe.failureThreshold").value();
     assertTrue(startupSeconds >= 1800, "loading a large database needs at least 30 min, got " + startupSeconds + " s");
-    List<Object> liveness = server.list("livenessProbe.exec.command").stream().map(Node::value).toList();
-    assertEquals(List.of("java", "-Xmx64m", "-XX:TieredStopAtLevel=1", "--sun-misc-unsafe-memory-access=allow", "-jar",
-        "/opt/swh-provenance/provenance-server.jar", "health", "--any-status", "--target=127.0.0.1:" + PORT,
-        "--timeout=PT8S"), liveness);
-    assertTrue(8 < (int) server.at("livenessProbe.timeoutSeconds").value(), "the check's own deadline comes first");
+    assertEquals(PORT, server.at("livenessProbe.grpc.port").value());
+    assertEquals("liveness", server.string("livenessProbe.grpc.service"),
+        "the name that stays SERVING while loading, in maintenance and while draining");
+    assertFalse(server.has("livenessProbe.exec"), "no JVM started per probe");
+    assertEquals("require", Chart.render(values).serverConfig().get("SWH_PROVENANCE_VERIFY_MANIFEST"),
+        "a damaged or incomplete database copy is refused");
     assertEquals("grpc", server.string("ports[name=grpc].name"));
     assertEquals(PORT, server.at("ports[name=grpc].containerPort").value());
   }
