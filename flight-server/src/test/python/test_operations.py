@@ -44,7 +44,7 @@ def test_json_log_format_gives_only_json_lines_with_cancelled_streams():
             reader.read_chunk()
             reader.cancel()
         swhid = CNT_1.encode()
-        request = b"".join(b"\x0a" + bytes([len(swhid)]) + swhid for _ in range(200_000))
+        request = b"".join(b"\x12" + bytes([len(swhid)]) + swhid for _ in range(200_000))  # field 2, swhid
         with grpc.insecure_channel(server.address, options=[("grpc.max_send_message_length", 64 << 20)]) as channel:
             where_are_one = channel.unary_stream("/swh.provenance.ProvenanceService/WhereAreOne",
                                                  request_serializer=None, response_deserializer=None)
@@ -52,6 +52,13 @@ def test_json_log_format_gives_only_json_lines_with_cancelled_streams():
                 call = where_are_one(request)
                 next(call)
                 call.cancel()
+        for _ in range(3):
+            writer, reader = client.do_exchange(
+                flight.FlightDescriptor.for_command(json.dumps({"exchange": "provenance"})))
+            writer.begin(pa.schema([("swhid", pa.string())]))
+            writer.write_table(pa.table({"swhid": [CNT_1] * 100_000}), max_chunksize=10_000)
+            reader.read_chunk()
+            reader.cancel()
         assert len(client.do_get(flight.Ticket(json.dumps({"provenance": [CNT_1] * 3}))).read_all()) == 3
         writer, reader = client.do_exchange(flight.FlightDescriptor.for_command(json.dumps({"exchange": "provenance"})))
         writer.begin(pa.schema([("swhid", pa.string())]))
@@ -69,10 +76,11 @@ def test_json_log_format_gives_only_json_lines_with_cancelled_streams():
         except ValueError:
             not_json.append(line)
     assert not not_json, "lines that are not JSON:\n" + "".join(not_json[:20])
+    assert not [line for line in server.lines if '"Stream Error"' in line], "stream resets are DEBUG lines"
     access = [access_fields(line) for line in server.lines if '"loggerName":"access"' in line]
     assert {"method": "arrow.flight.protocol.FlightService/DoGet", "status": "OK", "swhids": "3"}.items() \
         <= next(a for a in access if a["method"].endswith("/DoGet") and a["status"] == "OK").items()
-    assert next(a for a in access if a["method"].endswith("/DoExchange"))["swhids"] == "5"
+    assert next(a for a in access if a["method"].endswith("/DoExchange") and a["status"] == "OK")["swhids"] == "5"
     assert any(a["method"].endswith("/WhereAreOne") and a["swhids"] == "200000" for a in access)
 
 
