@@ -41,7 +41,8 @@ class ProvenanceClientTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = RunningServer.start(ExampleDirectory.write(directory), FlightOptions.DEFAULT, b -> b.intercept(CALLS));
+    server = RunningServer.start(ExampleDirectory.write(directory), FlightOptions.DEFAULT,
+        b -> b.intercept(CALLS).callExecutor(CallRecorder.ON_WORKERS));
   }
 
   @AfterAll

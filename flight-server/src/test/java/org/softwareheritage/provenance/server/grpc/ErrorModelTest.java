@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
+import org.softwareheritage.provenance.proto.WhereAreOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 import org.softwareheritage.provenance.server.testing.CapturingHttpServer;
 import org.softwareheritage.provenance.server.testing.ExampleDirectory;
@@ -118,6 +119,38 @@ class ErrorModelTest {
       for (ILoggingEvent line : access.list) {
         assertTrue(line.getFormattedMessage().length() < 600, "a long access-log line: " + line.getFormattedMessage());
       }
+    } finally {
+      accessLogger.detachAppender(access);
+    }
+  }
+
+  /** A request over --max-swhids-per-request is refused, and its access-log line still counts its SWHIDs. */
+  @Test
+  void refusedBulkRequestsCountTheirSwhidsInTheAccessLog() throws Exception {
+    Path database = ExampleDirectory.write(directory.resolve("db"));
+    Settings settings = new Settings();
+    settings.maxSwhidsPerRequest = 2;
+    ListAppender<ILoggingEvent> access = new ListAppender<>();
+    access.start();
+    Logger accessLogger = (Logger) LoggerFactory.getLogger("access");
+    accessLogger.addAppender(access);
+    try (OpsServer server = OpsServer.start(database, settings.build(), Map.of());
+        BufferAllocator allocator = new RootAllocator();
+        FlightClient flight = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port()))
+            .build()) {
+      String cnt = swhid("cnt", "01");
+      assertInvalidArgument(() -> ProvenanceServiceGrpc.newBlockingStub(server.channel())
+          .whereAreOne(WhereAreOneRequest.newBuilder().addSwhid(cnt).addSwhid(cnt).addSwhid(cnt).build()).next());
+      assertInvalidArgument(() -> read(flight, "{\"provenance\": [\"" + cnt + "\", \"" + cnt + "\", \"" + cnt + "\"]}"));
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (access.list.size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      List<String> lines = access.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+      assertTrue(lines.stream().anyMatch(line -> line.contains("/WhereAreOne INVALID_ARGUMENT") && line.contains(" swhids=3 ")),
+          String.join("\n", lines));
+      assertTrue(lines.stream().anyMatch(line -> line.contains("/DoGet INVALID_ARGUMENT") && line.contains(" swhids=3 ")),
+          String.join("\n", lines));
     } finally {
       accessLogger.detachAppender(access);
     }
