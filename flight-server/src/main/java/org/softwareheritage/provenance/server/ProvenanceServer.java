@@ -25,6 +25,7 @@ import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 import org.softwareheritage.provenance.server.flight.DeferredFlightProducer;
+import org.softwareheritage.provenance.server.flight.FlightDescriptorCheck;
 import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.flight.ProvenanceFlightProducer;
 import org.softwareheritage.provenance.server.grpc.LoadingGate;
@@ -59,6 +60,11 @@ public final class ProvenanceServer implements AutoCloseable {
   /** Names the health service reports on: the whole server ("") and each served API. */
   private static final List<String> HEALTH_SERVICE_NAMES = List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
       ProvenanceServiceGrpc.SERVICE_NAME, "arrow.flight.protocol.FlightService");
+  /**
+   * A health service name that is SERVING as long as the process answers, whether loading, in
+   * maintenance or draining: what a liveness probe asks (Kubernetes' native gRPC probe).
+   */
+  public static final String LIVENESS = "liveness";
 
   private final FlightServer server;
   private final HealthStatusManager health;
@@ -126,10 +132,11 @@ public final class ProvenanceServer implements AutoCloseable {
       builder.executor(workers)
           .callExecutor(new InlineLookups())
           .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-          .addService(new ProvenanceGrpcService(queries::get))
+          .addService(ProvenanceGrpcService.definition(queries::get))
           .addService(health.getHealthService())
           .addService(ProtoReflectionServiceV1.newInstance())
-          .intercept(gate);
+          .intercept(gate)
+          .intercept(new FlightDescriptorCheck());
       transport.accept(builder);
     };
     FlightServer server = FlightServer.builder(flightMemory,
@@ -148,6 +155,7 @@ public final class ProvenanceServer implements AutoCloseable {
     }
     ProvenanceServer started =
         new ProvenanceServer(server, health, workers, streams, flightMemory, flight, queries, producer, gate);
+    health.setStatus(LIVENESS, ServingStatus.SERVING);
     started.updateHealth();
     return started;
   }
@@ -221,12 +229,17 @@ public final class ProvenanceServer implements AutoCloseable {
    * Stops taking new calls, lets in-flight calls finish for up to {@code grace}, then ends what
    * is left ({@link #onDrainTimeout}) and cancels what is still there a few seconds later (Flight
    * waits 3 s): returns within {@code grace} and a few seconds, whatever clients do, since the
-   * threads of cancelled streams stop with their call. Health reports NOT_SERVING from the start.
+   * threads of cancelled streams stop with their call. Health reports NOT_SERVING from the start,
+   * but for {@link #LIVENESS}.
    */
   public void shutdown(Duration grace) throws InterruptedException {
     synchronized (this) {
-      draining = true;
-      health.enterTerminalState();
+      if (!draining) {
+        draining = true;
+        for (String service : HEALTH_SERVICE_NAMES) {
+          health.setStatus(service, ServingStatus.NOT_SERVING);
+        }
+      }
     }
     server.shutdown();
     if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {

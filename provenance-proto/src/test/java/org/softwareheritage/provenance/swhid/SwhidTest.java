@@ -87,6 +87,15 @@ class SwhidTest {
             () -> Swhid.parse("swh:1:cnt:000000000000000000000000000000000000000A")).getMessage());
   }
 
+  @Test
+  void showsOnlyTheBeginningOfALongValue() {
+    String huge = "swh:1:cnt:" + "0".repeat(16 * 1024);
+    InvalidSwhidException e = assertThrows(InvalidSwhidException.class, () -> Swhid.parse(huge));
+    assertEquals("invalid SWHID '" + huge.substring(0, 100) + "…' (16394 characters): expected "
+        + "swh:1:<type>:<40 lowercase hex digits>", e.getMessage());
+    assertEquals(huge, e.value());
+  }
+
   /** The byte parser of bulk paths accepts exactly what the string parser accepts, with the same result. */
   @Test
   void asciiParserAgreesWithStringParser() {

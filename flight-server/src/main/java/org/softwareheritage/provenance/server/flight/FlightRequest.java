@@ -15,7 +15,9 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import org.softwareheritage.provenance.server.grpc.RequestException;
 import org.softwareheritage.provenance.server.ops.CallMemory;
+import org.softwareheritage.provenance.server.ops.RequestedSwhids;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
@@ -78,7 +80,7 @@ public sealed interface FlightRequest {
    * Parses a ticket or command whose lists may name at most as many keys or SWHIDs as
    * {@code limits} allows SWHIDs.
    *
-   * @throws IllegalArgumentException naming what is wrong
+   * @throws RequestException naming what is wrong
    */
   static FlightRequest parse(byte[] bytes, FlightOptions limits) {
     ObjectNode json = JSON.createObjectNode();
@@ -86,7 +88,7 @@ public sealed interface FlightRequest {
     RequestSwhids swhids = null;
     try (JsonParser parser = JSON.getFactory().createParser(bytes)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
-        throw new IllegalArgumentException("ticket must be a JSON object, e.g. {\"table\": \"nodes\"}");
+        throw RequestException.invalid("ticket must be a JSON object, e.g. {\"table\": \"nodes\"}");
       }
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
@@ -102,9 +104,9 @@ public sealed interface FlightRequest {
         }
       }
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("ticket is not JSON: " + e.getOriginalMessage());
+      throw RequestException.invalid("ticket is not JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
-      throw new IllegalArgumentException("ticket is not JSON: " + e.getMessage());
+      throw RequestException.invalid("ticket is not JSON: " + e.getMessage());
     }
     if (json.has("table")) {
       checkFields(json, Set.of("table", "columns", "key", "keys", "key_range", "rows"));
@@ -118,11 +120,12 @@ public sealed interface FlightRequest {
     if (json.has("exchange")) {
       checkFields(json, Set.of("exchange", "all_anchors"));
       if (!"provenance".equals(json.get("exchange").asText())) {
-        throw new IllegalArgumentException("unknown exchange '" + json.get("exchange").asText() + "', expected \"provenance\"");
+        throw RequestException.invalid("unknown exchange " + RequestException.quote(json.get("exchange").asText())
+            + ", expected \"provenance\"");
       }
       return new ExchangeRequest(allAnchors(json));
     }
-    throw new IllegalArgumentException("ticket needs one of \"table\", \"provenance\" or \"exchange\"");
+    throw RequestException.invalid("ticket needs one of \"table\", \"provenance\" or \"exchange\"");
   }
 
   /** The node ids of a {@code keys} list, the parser on its first item; fails beyond the limit. */
@@ -155,7 +158,7 @@ public sealed interface FlightRequest {
     long count = 0;
     for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
       if (token != JsonToken.VALUE_STRING) {
-        throw new IllegalArgumentException("\"provenance\" must be a list of SWHID strings");
+        throw RequestException.invalid("\"provenance\" must be a list of SWHID strings");
       }
       if (count < max && invalid == null
           && !swhids.add(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
@@ -163,9 +166,10 @@ public sealed interface FlightRequest {
       }
       count++;
     }
+    RequestedSwhids.add(count);
     limits.checkSwhidCount(count);
     if (invalid != null) {
-      throw new IllegalArgumentException(invalid);
+      throw RequestException.invalid(invalid);
     }
     return swhids;
   }
@@ -182,18 +186,24 @@ public sealed interface FlightRequest {
 
   private static TableRequest parseTable(JsonNode json, long[] listedKeys) {
     if (!json.get("table").isTextual()) {
-      throw new IllegalArgumentException("\"table\" must be a table name");
+      throw RequestException.invalid("\"table\" must be a table name");
     }
     List<String> columns = null;
     if (json.has("columns")) {
       columns = new ArrayList<>();
       for (JsonNode column : array(json, "columns")) {
+        if (!column.isTextual()) {
+          throw RequestException.invalid("\"columns\" must be a list of column names");
+        }
         columns.add(column.asText());
+      }
+      if (columns.isEmpty()) {
+        throw RequestException.invalid("\"columns\" must name at least one column (leave it out for all)");
       }
     }
     int filters = (json.has("key") ? 1 : 0) + (json.has("keys") ? 1 : 0) + (json.has("key_range") ? 1 : 0);
     if (filters > 1) {
-      throw new IllegalArgumentException("use only one of \"key\", \"keys\" and \"key_range\"");
+      throw RequestException.invalid("use only one of \"key\", \"keys\" and \"key_range\"");
     }
     long[] keys = null;
     if (json.has("key")) {
@@ -206,7 +216,7 @@ public sealed interface FlightRequest {
     if (json.has("key_range")) {
       ArrayNode range = array(json, "key_range");
       if (range.size() != 2) {
-        throw new IllegalArgumentException("\"key_range\" must be [first, last]");
+        throw RequestException.invalid("\"key_range\" must be [first, last]");
       }
       keyRange = new long[] {u64(range.get(0), "key_range"), u64(range.get(1), "key_range")};
     }
@@ -215,7 +225,7 @@ public sealed interface FlightRequest {
       ArrayNode range = array(json, "rows");
       if (range.size() != 2 || !range.get(0).canConvertToInt() || !range.get(1).canConvertToInt()
           || range.get(0).asInt() < 0 || range.get(1).asInt() < range.get(0).asInt()) {
-        throw new IllegalArgumentException("\"rows\" must be [start, end] with 0 <= start <= end");
+        throw RequestException.invalid("\"rows\" must be [start, end] with 0 <= start <= end");
       }
       rows = new int[] {range.get(0).asInt(), range.get(1).asInt()};
     }
@@ -225,7 +235,7 @@ public sealed interface FlightRequest {
   private static boolean allAnchors(JsonNode json) {
     JsonNode value = json.get("all_anchors");
     if (value != null && !value.isBoolean()) {
-      throw new IllegalArgumentException("\"all_anchors\" must be true or false");
+      throw RequestException.invalid("\"all_anchors\" must be true or false");
     }
     return value != null && value.asBoolean();
   }
@@ -233,7 +243,7 @@ public sealed interface FlightRequest {
   private static ArrayNode array(JsonNode json, String field) {
     JsonNode value = json.get(field);
     if (!value.isArray()) {
-      throw new IllegalArgumentException("\"" + field + "\" must be a list");
+      throw RequestException.invalid("\"" + field + "\" must be a list");
     }
     return (ArrayNode) value;
   }
@@ -241,7 +251,8 @@ public sealed interface FlightRequest {
   private static long u64(JsonNode value, String field) {
     if (!value.isIntegralNumber() || value.bigIntegerValue().signum() < 0
         || value.bigIntegerValue().compareTo(MAX_U64) > 0) {
-      throw new IllegalArgumentException("\"" + field + "\" takes node ids (integers from 0 to 2^64-1), not " + value);
+      throw RequestException.invalid("\"" + field + "\" takes node ids (integers from 0 to 2^64-1), not "
+          + RequestException.quote(value));
     }
     return value.bigIntegerValue().longValue();
   }
@@ -258,15 +269,15 @@ public sealed interface FlightRequest {
       }
     }
     String text = parser.getText();
-    throw new IllegalArgumentException("\"" + field + "\" takes node ids (integers from 0 to 2^64-1), not "
-        + (text.length() > 100 ? text.substring(0, 100) + "…" : text));
+    throw RequestException.invalid("\"" + field + "\" takes node ids (integers from 0 to 2^64-1), not "
+        + RequestException.quote(text));
   }
 
   private static void checkFields(JsonNode json, Set<String> allowed) {
     for (Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!allowed.contains(name)) {
-        throw new IllegalArgumentException("unknown ticket field \"" + name + "\", expected " + allowed);
+        throw RequestException.invalid("unknown ticket field " + RequestException.quote(name) + ", expected " + allowed);
       }
     }
   }

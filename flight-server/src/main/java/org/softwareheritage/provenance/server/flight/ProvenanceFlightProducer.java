@@ -1,7 +1,6 @@
 package org.softwareheritage.provenance.server.flight;
 
 import io.grpc.Context;
-import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,10 +29,13 @@ import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.softwareheritage.provenance.server.grpc.CallErrors;
+import org.softwareheritage.provenance.server.grpc.RequestException;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.index.KeyRangeIndex;
 import org.softwareheritage.provenance.server.index.RowRange;
 import org.softwareheritage.provenance.server.ops.CallMemory;
+import org.softwareheritage.provenance.server.ops.RequestedSwhids;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.storage.LoadedTable;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
@@ -47,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Streams run bound to their call ({@link CallThread}): when the call is over (deadline, cancel,
  * ended by the server) their thread stops, whatever the client does. Whatever a stream fails
- * with, an Error included, becomes the call's status.
+ * with, an Error included, becomes the call's status, mapped as in the gRPC service
+ * ({@link CallErrors}).
  */
 public final class ProvenanceFlightProducer implements FlightProducer {
   private static final Logger LOG = LoggerFactory.getLogger(ProvenanceFlightProducer.class);
@@ -135,7 +138,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         }
       }
     } else {
-      throw new IllegalArgumentException("an exchange command is not a DoGet ticket: use DoExchange");
+      throw RequestException.invalid("an exchange command is not a DoGet ticket: use DoExchange");
     }
   }
 
@@ -147,7 +150,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   private void exchange(FlightStream reader, ServerStreamListener writer) {
     FlightRequest request = request(reader.getDescriptor());
     if (!(request instanceof FlightRequest.ExchangeRequest exchange)) {
-      throw new IllegalArgumentException("DoExchange takes the command {\"exchange\": \"provenance\"}");
+      throw RequestException.invalid("DoExchange takes the command {\"exchange\": \"provenance\"}");
     }
     try (ProvenanceStreamer out = streamer(exchange.allAnchors(), writer)) {
       RequestSwhids swhids = new RequestSwhids();
@@ -156,8 +159,10 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         VectorSchemaRoot batch = reader.getRoot();
         FieldVector column = batch.getVector("swhid");
         if (!(column instanceof VarCharVector || column instanceof LargeVarCharVector)) {
-          throw new IllegalArgumentException("DoExchange batches need a string column \"swhid\", got " + batch.getSchema());
+          throw RequestException.invalid("DoExchange batches need a string column \"swhid\", got "
+              + RequestException.quote(batch.getSchema()));
         }
+        RequestedSwhids.add(batch.getRowCount());
         options.checkSwhidCount(offset + batch.getRowCount());
         swhids.parse((ElementAddressableVector) column, batch.getRowCount(), offset);
         if (!out.write(swhids)) {
@@ -194,7 +199,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   @Override
   public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
     listener.onError(CallStatus.INVALID_ARGUMENT
-        .withDescription("unknown action '" + action.getType() + "': this service has no actions").toRuntimeException());
+        .withDescription("unknown action " + RequestException.quote(action.getType()) + ": this service has no actions")
+        .toRuntimeException());
   }
 
   @Override
@@ -208,7 +214,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     }
     List<String> path = descriptor.getPath();
     if (path.size() != 1) {
-      throw new IllegalArgumentException("a path descriptor names one table, got " + path);
+      throw RequestException.invalid("a path descriptor names one table, got " + RequestException.quote(path));
     }
     return new FlightRequest.TableRequest(path.get(0), null, null, null, null);
   }
@@ -239,7 +245,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         return data.database().table(table);
       }
     }
-    throw new IllegalArgumentException("unknown table '" + request.table() + "', expected one of "
+    throw RequestException.invalid("unknown table " + RequestException.quote(request.table()) + ", expected one of "
         + Arrays.stream(ProvenanceTable.values()).map(ProvenanceTable::directory).toList());
   }
 
@@ -251,8 +257,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     }
     for (String column : request.columns()) {
       if (!available.contains(column)) {
-        throw new IllegalArgumentException("table " + request.table() + " has no loaded column '" + column
-            + "', expected some of " + available);
+        throw RequestException.invalid("table " + request.table() + " has no loaded column "
+            + RequestException.quote(column) + ", expected some of " + available);
       }
     }
     return request.columns();
@@ -298,18 +304,11 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     if (e instanceof FlightRuntimeException flight) {
       return flight;
     }
-    if (e instanceof IllegalArgumentException) {
-      return CallStatus.INVALID_ARGUMENT.withDescription(e.getMessage()).toRuntimeException();
-    }
-    if (e instanceof StatusRuntimeException refused) {
-      return StatusUtils.fromGrpcRuntimeException(refused);
-    }
     if (e instanceof OutOfMemoryError || e instanceof OutOfMemoryException) {
       LOG.warn("{} ran out of memory: {}", method, e.toString());
       return CallStatus.RESOURCE_EXHAUSTED.withDescription("the server ran out of memory for this call; retry later")
           .toRuntimeException();
     }
-    LOG.error("{} failed", method, e);
-    return CallStatus.INTERNAL.withDescription("internal error in " + method).toRuntimeException();
+    return StatusUtils.fromGrpcStatus(CallErrors.status(e, method)).toRuntimeException();
   }
 }

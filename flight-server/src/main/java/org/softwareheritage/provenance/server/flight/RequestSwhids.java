@@ -6,6 +6,8 @@ import org.apache.arrow.memory.util.ArrowBufPointer;
 import org.apache.arrow.vector.ElementAddressableVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.softwareheritage.provenance.server.ops.CallMemory;
+import org.softwareheritage.provenance.server.grpc.RequestException;
+import org.softwareheritage.provenance.swhid.InvalidSwhidException;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
@@ -29,7 +31,7 @@ final class RequestSwhids {
    * Parses the first {@code count} values of {@code column}, a string column holding the
    * request's SWHIDs from number {@code first} on.
    *
-   * @throws IllegalArgumentException naming the first invalid SWHID by its number in the request,
+   * @throws RequestException naming the first invalid SWHID by its number in the request,
    *     with the message of {@link Swhid#parse}
    */
   void parse(ElementAddressableVector column, int count, long first) {
@@ -109,8 +111,8 @@ final class RequestSwhids {
     Swhid swhid;
     try {
       swhid = Swhid.parse(value);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("swhid[" + number + "]: " + e.getMessage(), e);
+    } catch (InvalidSwhidException e) {
+      throw RequestException.invalid("swhid[" + number + "]: " + e.getMessage(), e);
     }
     System.arraycopy(swhid.toString().getBytes(StandardCharsets.US_ASCII), 0, texts, i * TEXT, TEXT);
     System.arraycopy(swhid.hash(), 0, hashes, i * Swhid.HASH_LENGTH, Swhid.HASH_LENGTH);

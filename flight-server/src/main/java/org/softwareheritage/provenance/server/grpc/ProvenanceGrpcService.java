@@ -23,9 +23,10 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * {@code swh.provenance.ProvenanceService}, wire-compatible with the upstream server: invalid
- * input is INVALID_ARGUMENT naming the value, unknown SWHIDs NOT_FOUND (WhereIsOne) or unset
- * fields (WhereAreOne), and WhereAreOne streams only as fast as the client reads. WhereAreOne
- * requests are read compactly ({@link ParsedWhereAreOne}), not as the generated message.
+ * input (an unparsable message included) is INVALID_ARGUMENT naming the value, unknown SWHIDs
+ * NOT_FOUND (WhereIsOne) or unset fields (WhereAreOne), and WhereAreOne streams only as fast as
+ * the client reads. WhereAreOne requests are read compactly ({@link ParsedWhereAreOne}), not as
+ * the generated message. Failures map to statuses through {@link CallErrors}.
  */
 public final class ProvenanceGrpcService implements ProvenanceServiceGrpc.AsyncService, BindableService {
   /** WhereAreOne as clients call it, its request read as {@link ParsedWhereAreOne}. */
@@ -45,6 +46,11 @@ public final class ProvenanceGrpcService implements ProvenanceServiceGrpc.AsyncS
   /** Answers from what {@code database} supplies (set before the {@link LoadingGate} opens). */
   public ProvenanceGrpcService(Supplier<ProvenanceQueries> database) {
     this.database = database;
+  }
+
+  /** The service as the server registers it: requests that are not valid protobuf answer INVALID_ARGUMENT. */
+  public static ServerServiceDefinition definition(Supplier<ProvenanceQueries> database) {
+    return UnparsableRequests.refused(new ProvenanceGrpcService(database).bindService());
   }
 
   @Override
@@ -78,10 +84,8 @@ public final class ProvenanceGrpcService implements ProvenanceServiceGrpc.AsyncS
       }
       responses.onNext(result(swhid, provenance, fields));
       responses.onCompleted();
-    } catch (IllegalArgumentException e) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
     } catch (RuntimeException e) {
-      responses.onError(internal("WhereIsOne", e));
+      responses.onError(CallErrors.exception(e, "WhereIsOne"));
     }
   }
 
@@ -90,11 +94,11 @@ public final class ProvenanceGrpcService implements ProvenanceServiceGrpc.AsyncS
     ResultFields fields;
     try {
       if (request.problem() != null) {
-        throw new IllegalArgumentException(request.problem());
+        throw RequestException.invalid(request.problem());
       }
       fields = fields(request.mask() != null, request.mask());
-    } catch (IllegalArgumentException e) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    } catch (RuntimeException e) {
+      responses.onError(CallErrors.exception(e, "WhereAreOne"));
       return;
     }
     new ResultStream((ServerCallStreamObserver<WhereIsOneResult>) responses, queries, request, fields).start();
@@ -158,7 +162,7 @@ public final class ProvenanceGrpcService implements ProvenanceServiceGrpc.AsyncS
         }
       } catch (RuntimeException e) {
         done = true;
-        call.onError(internal("WhereAreOne", e));
+        call.onError(CallErrors.exception(e, "WhereAreOne"));
       } catch (OutOfMemoryError e) {
         done = true;
         call.onError(Status.RESOURCE_EXHAUSTED.withDescription("the server ran out of memory for this call; retry later")
@@ -193,7 +197,11 @@ public final class ProvenanceGrpcService implements ProvenanceServiceGrpc.AsyncS
   }
 
   private static ResultFields fields(boolean hasMask, FieldMask mask) {
-    return hasMask ? ResultFields.of(mask.getPathsList()) : ResultFields.ALL;
+    try {
+      return hasMask ? ResultFields.of(mask.getPathsList()) : ResultFields.ALL;
+    } catch (IllegalArgumentException e) {
+      throw RequestException.invalid(e.getMessage(), e);
+    }
   }
 
   private static WhereIsOneResult result(Swhid swhid, Provenance provenance, ResultFields fields) {
@@ -208,13 +216,5 @@ public final class ProvenanceGrpcService implements ProvenanceServiceGrpc.AsyncS
       result.setOrigin(provenance.origin());
     }
     return result.build();
-  }
-
-  /**
-   * INTERNAL, keeping {@code e} as the server-side cause (never sent to the client): the call
-   * monitor logs it and reports it to Sentry with the method and request.
-   */
-  private static RuntimeException internal(String method, RuntimeException e) {
-    return Status.INTERNAL.withDescription("internal error in " + method).withCause(e).asRuntimeException();
   }
 }

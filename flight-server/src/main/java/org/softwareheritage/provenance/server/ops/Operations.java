@@ -78,6 +78,9 @@ public final class Operations implements AutoCloseable {
     if ((settings.tlsCert() == null) != (settings.tlsKey() == null)) {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together");
     }
+    if (settings.tlsCert() != null) {
+      TlsKeyPair.check(settings.tlsCert(), settings.tlsKey());
+    }
     String adminToken = null;
     if (settings.adminTokenFile() != null) {
       adminToken = Files.readAllLines(settings.adminTokenFile(), StandardCharsets.UTF_8).stream()

@@ -99,7 +99,7 @@ public final class TableLoader {
       }
       List<FieldVector> sorted = TableSorter.sort(table, columns, vectors, allocator);
       return new LoadedTable(table, sorted, dictionaries, sources.size());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       closeQuietly(vectors, e);
       closeQuietly(List.of(dictionaries), e);
       throw e;
@@ -316,7 +316,7 @@ public final class TableLoader {
     return newline < 0 ? message : message.substring(0, newline);
   }
 
-  private static void closeQuietly(List<? extends AutoCloseable> resources, Exception failure) {
+  private static void closeQuietly(List<? extends AutoCloseable> resources, Throwable failure) {
     try {
       AutoCloseables.close(resources);
     } catch (Exception e) {
