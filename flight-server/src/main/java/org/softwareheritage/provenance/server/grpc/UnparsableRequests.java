@@ -51,9 +51,12 @@ final class UnparsableRequests {
     return ServerInterceptors.intercept(rebuilt.build(), new RefuseUnparsed());
   }
 
+  /** {@code method} with a tolerant parser if its requests are generated messages; others never fail. */
   private static <ReqT, RespT> ServerMethodDefinition<ReqT, RespT> tolerant(ServerMethodDefinition<ReqT, RespT> method) {
     MethodDescriptor<ReqT, RespT> descriptor = method.getMethodDescriptor();
-    PrototypeMarshaller<ReqT> parser = (PrototypeMarshaller<ReqT>) descriptor.getRequestMarshaller();
+    if (!(descriptor.getRequestMarshaller() instanceof PrototypeMarshaller<ReqT> parser)) {
+      return method;
+    }
     return ServerMethodDefinition.create(
         descriptor.toBuilder().setRequestMarshaller(new TolerantMarshaller<>(parser)).build(),
         method.getServerCallHandler());
@@ -102,8 +105,8 @@ final class UnparsableRequests {
 
         @Override
         public void onMessage(ReqT message) {
-          UnknownFieldSet unknown = ((Message) message).getUnknownFields();
-          if (unknown.hasField(ERROR_FIELD)) {
+          if (message instanceof Message parsed && parsed.getUnknownFields().hasField(ERROR_FIELD)) {
+            UnknownFieldSet unknown = parsed.getUnknownFields();
             refused = true;
             String reason = unknown.getField(ERROR_FIELD).getLengthDelimitedList().get(0).toString(StandardCharsets.UTF_8);
             call.close(Status.INVALID_ARGUMENT.withDescription("the request is not a valid "
