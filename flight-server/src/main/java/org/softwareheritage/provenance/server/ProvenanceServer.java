@@ -25,6 +25,7 @@ import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 import org.softwareheritage.provenance.server.flight.DeferredFlightProducer;
+import org.softwareheritage.provenance.server.flight.FlightDescriptorCheck;
 import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.flight.ProvenanceFlightProducer;
 import org.softwareheritage.provenance.server.grpc.LoadingGate;
@@ -43,9 +44,27 @@ public final class ProvenanceServer implements AutoCloseable {
   /** Largest request accepted by default: room for a WhereAreOne of about a million SWHIDs. */
   public static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+  /**
+   * Bytes a Flight stream may have queued for its client before its producer waits. Flight's
+   * default (10 MiB) would let every stream whose client stops reading pin that much memory
+   * until the call ends; the producer keeps the queue full a few batches beyond this (see
+   * flight.ReadyWaiter).
+   */
+  private static final int FLIGHT_READY_THRESHOLD_BYTES = 1 << 20;
+
+  /** How long the worker and stream threads may take to stop once the server has terminated. */
+  private static final Duration EXECUTOR_STOP = Duration.ofSeconds(1);
+  /** How long FlightServer.close() may wait before and after cancelling the calls left. */
+  private static final long FLIGHT_CLOSE_MILLIS = 6_000;
+
   /** Names the health service reports on: the whole server ("") and each served API. */
   private static final List<String> HEALTH_SERVICE_NAMES = List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
       ProvenanceServiceGrpc.SERVICE_NAME, "arrow.flight.protocol.FlightService");
+  /**
+   * A health service name that is SERVING as long as the process answers, whether loading, in
+   * maintenance or draining: what a liveness probe asks (Kubernetes' native gRPC probe).
+   */
+  public static final String LIVENESS = "liveness";
 
   private final FlightServer server;
   private final HealthStatusManager health;
@@ -59,6 +78,7 @@ public final class ProvenanceServer implements AutoCloseable {
   private boolean loaded;
   private boolean maintenance;
   private boolean draining;
+  private volatile Runnable endRunningCalls = () -> { };
 
   private ProvenanceServer(FlightServer server, HealthStatusManager health, ExecutorService workers,
       ExecutorService streams,
@@ -100,24 +120,29 @@ public final class ProvenanceServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     ExecutorService workers = Executors.newFixedThreadPool(
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("grpc-worker", true));
-    // DoGet streams run on threads of their own, never on a gRPC callback thread (see ProvenanceFlightProducer)
+    // Flight streams (DoGet, DoExchange) run on threads of their own, never on a gRPC callback
+    // thread: a stream waits for its client, and must not take a worker that other calls need
     ExecutorService streams = Executors.newCachedThreadPool(new DefaultThreadFactory("flight-stream", true));
     BufferAllocator flightMemory = allocator.newChildAllocator("flight", 0, Long.MAX_VALUE);
     AtomicReference<ProvenanceQueries> queries = new AtomicReference<>();
     DeferredFlightProducer producer = new DeferredFlightProducer();
     LoadingGate gate = new LoadingGate();
     Consumer<NettyServerBuilder> services = builder -> {
-      builder.callExecutor(new InlineLookups())
+      // the Flight builder gives gRPC its executor (streams); callbacks go to the workers instead
+      builder.executor(workers)
+          .callExecutor(new InlineLookups())
           .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-          .addService(new ProvenanceGrpcService(queries::get))
+          .addService(ProvenanceGrpcService.definition(queries::get))
           .addService(health.getHealthService())
           .addService(ProtoReflectionServiceV1.newInstance())
-          .intercept(gate);
+          .intercept(gate)
+          .intercept(new FlightDescriptorCheck());
       transport.accept(builder);
     };
     FlightServer server = FlightServer.builder(flightMemory,
             Location.forGrpcInsecure(address.getHostString(), address.getPort()), producer)
-        .executor(workers)
+        .executor(streams)
+        .backpressureThreshold(FLIGHT_READY_THRESHOLD_BYTES)
         .transportHint("grpc.builderConsumer", services)
         .build();
     try {
@@ -130,6 +155,7 @@ public final class ProvenanceServer implements AutoCloseable {
     }
     ProvenanceServer started =
         new ProvenanceServer(server, health, workers, streams, flightMemory, flight, queries, producer, gate);
+    health.setStatus(LIVENESS, ServingStatus.SERVING);
     started.updateHealth();
     return started;
   }
@@ -183,27 +209,48 @@ public final class ProvenanceServer implements AutoCloseable {
     return server.getPort();
   }
 
-  /** Blocks until the server has shut down. */
+  /**
+   * Blocks until the server has shut down and its stream threads have stopped (for up to a few
+   * seconds more): only then may the database they read be closed.
+   */
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
+    streams.awaitTermination(EXECUTOR_STOP.toMillis() + FLIGHT_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /**
-   * Stops taking new calls, lets in-flight calls finish for up to {@code grace}, then cancels
-   * what is left. Health reports NOT_SERVING from the start.
+   * What ends the calls still running when a drain times out, before they are cancelled: the
+   * operations' call guard, which gives each its status (UNAVAILABLE) if the client can take it.
+   */
+  public void onDrainTimeout(Runnable endRunningCalls) {
+    this.endRunningCalls = endRunningCalls;
+  }
+
+  /**
+   * Stops taking new calls, lets in-flight calls finish for up to {@code grace}, then ends what
+   * is left ({@link #onDrainTimeout}) and cancels what is still there a few seconds later (Flight
+   * waits 3 s): returns within {@code grace} and a few seconds, whatever clients do, since the
+   * threads of cancelled streams stop with their call. Health reports NOT_SERVING from the start,
+   * but for {@link #LIVENESS}.
    */
   public void shutdown(Duration grace) throws InterruptedException {
     synchronized (this) {
-      draining = true;
-      health.enterTerminalState();
+      if (!draining) {
+        draining = true;
+        for (String service : HEALTH_SERVICE_NAMES) {
+          health.setStatus(service, ServingStatus.NOT_SERVING);
+        }
+      }
     }
     server.shutdown();
     if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-      server.close();
+      endRunningCalls.run();
     }
+    server.close();
+    workers.shutdown();
+    streams.shutdownNow();
     for (ExecutorService executor : List.of(workers, streams)) {
-      executor.shutdown();
-      executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+      executor.awaitTermination(EXECUTOR_STOP.toMillis(), TimeUnit.MILLISECONDS);
     }
     flightMemory.close();
   }

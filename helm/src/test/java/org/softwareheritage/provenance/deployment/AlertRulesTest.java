@@ -45,7 +45,7 @@ class AlertRulesTest {
       Node errors = rule(rules, "SwhProvenanceInternalErrors");
       assertTrue(errors.string("expr").endsWith(" > 0.01"), errors.string("expr"));
       assertTrue(errors.string("expr").contains("swh_provenance_grpc_server_requests_total{namespace=\"swh\", "
-          + "job=\"provenance-swh-provenance\", status=~\"INTERNAL|UNKNOWN|DATA_LOSS\"}"), errors.string("expr"));
+          + "job=\"provenance-swh-provenance\", grpc_status=~\"INTERNAL|UNKNOWN|DATA_LOSS\"}"), errors.string("expr"));
     }
   }
 

@@ -22,9 +22,12 @@ class ChartRenderTest {
 
   /** Every environment variable the chart may set: the server's option/env contract and the image's JVM sizing. */
   private static final Set<String> KNOWN_VARIABLES = Set.of(
-      "SWH_PROVENANCE_DATABASE", "SWH_PROVENANCE_INDEX", "SWH_PROVENANCE_BIND", "SWH_PROVENANCE_METRICS_BIND",
+      "SWH_PROVENANCE_DATABASE", "SWH_PROVENANCE_INDEX", "SWH_PROVENANCE_VERIFY_MANIFEST", "SWH_PROVENANCE_BIND",
+      "SWH_PROVENANCE_METRICS_BIND",
       "SWH_PROVENANCE_MAX_CALL_TIME", "SWH_PROVENANCE_MAX_SWHIDS_PER_REQUEST", "SWH_PROVENANCE_MAX_MESSAGE_SIZE",
-      "SWH_PROVENANCE_MAX_CONCURRENT_CALLS", "SWH_PROVENANCE_RATE_LIMIT", "SWH_PROVENANCE_RATE_LIMIT_BURST",
+      "SWH_PROVENANCE_MAX_CONCURRENT_CALLS", "SWH_PROVENANCE_MAX_CONCURRENT_CALLS_PER_CLIENT",
+      "SWH_PROVENANCE_RATE_LIMIT", "SWH_PROVENANCE_RATE_LIMIT_BURST", "SWH_PROVENANCE_RATE_LIMIT_KEY_HEADER",
+      "SWH_PROVENANCE_CALL_MEMORY_BUDGET",
       "SWH_PROVENANCE_AUTH_TOKEN_FILE", "SWH_PROVENANCE_JWKS", "SWH_PROVENANCE_JWT_ISSUER",
       "SWH_PROVENANCE_JWT_AUDIENCE", "SWH_PROVENANCE_JWT_REQUIRED_ROLE", "SWH_PROVENANCE_ADMIN_TOKEN_FILE",
       "SWH_PROVENANCE_MAINTENANCE_FILE", "SWH_PROVENANCE_DRAIN_TIMEOUT", "SWH_PROVENANCE_LOG_FORMAT",
@@ -42,11 +45,12 @@ class ChartRenderTest {
     int startupSeconds = (int) server.at("startupProbe.periodSeconds").value()
         * (int) server.at("startupProbe.failureThreshold").value();
     assertTrue(startupSeconds >= 1800, "loading a large database needs at least 30 min, got " + startupSeconds + " s");
-    List<Object> liveness = server.list("livenessProbe.exec.command").stream().map(Node::value).toList();
-    assertEquals(List.of("java", "-Xmx64m", "-XX:TieredStopAtLevel=1", "--sun-misc-unsafe-memory-access=allow", "-jar",
-        "/opt/swh-provenance/provenance-server.jar", "health", "--any-status", "--target=127.0.0.1:" + PORT,
-        "--timeout=PT8S"), liveness);
-    assertTrue(8 < (int) server.at("livenessProbe.timeoutSeconds").value(), "the check's own deadline comes first");
+    assertEquals(PORT, server.at("livenessProbe.grpc.port").value());
+    assertEquals("liveness", server.string("livenessProbe.grpc.service"),
+        "the name that stays SERVING while loading, in maintenance and while draining");
+    assertFalse(server.has("livenessProbe.exec"), "no JVM started per probe");
+    assertEquals("require", Chart.render(values).serverConfig().get("SWH_PROVENANCE_VERIFY_MANIFEST"),
+        "a damaged or incomplete database copy is refused");
     assertEquals("grpc", server.string("ports[name=grpc].name"));
     assertEquals(PORT, server.at("ports[name=grpc].containerPort").value());
   }
@@ -192,6 +196,8 @@ class ChartRenderTest {
     assertEquals("4Ti", pod.string("volumes[name=index].ephemeral.volumeClaimTemplate.spec.resources.requests.storage"));
     assertEquals("local-ssd", pod.string("volumes[name=index].ephemeral.volumeClaimTemplate.spec.storageClassName"));
     assertEquals("200", manifests.serverConfig().get("SWH_PROVENANCE_RATE_LIMIT"));
+    // behind the ingress, per-client limits count each user, not the ingress pods
+    assertEquals("x-forwarded-for", manifests.serverConfig().get("SWH_PROVENANCE_RATE_LIMIT_KEY_HEADER"));
   }
 
   @Test

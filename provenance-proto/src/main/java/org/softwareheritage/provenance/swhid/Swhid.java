@@ -18,6 +18,7 @@ public final class Swhid {
 
   private static final String PREFIX = "swh:1:";
   private static final HexFormat HEX = HexFormat.of();
+  private static final String HEX_DIGITS = "0123456789abcdef";
   private static final byte[] HEX_VALUES = hexValues();
 
   private final ObjectType type;
@@ -89,6 +90,28 @@ public final class Swhid {
     return type;
   }
 
+  /**
+   * Writes the core SWHID of type {@code type} and sha1_git {@code hash[hashFrom, hashFrom + 20)}
+   * as {@value #TEXT_LENGTH} ASCII bytes into {@code text[textFrom, textFrom + 50)}, without
+   * creating objects: the inverse of {@link #parseAscii}.
+   */
+  public static void writeAscii(ObjectType type, byte[] hash, int hashFrom, byte[] text, int textFrom) {
+    for (int i = 0; i < PREFIX.length(); i++) {
+      text[textFrom + i] = (byte) PREFIX.charAt(i);
+    }
+    String tag = type.tag();
+    for (int i = 0; i < 3; i++) {
+      text[textFrom + PREFIX.length() + i] = (byte) tag.charAt(i);
+    }
+    text[textFrom + PREFIX.length() + 3] = ':';
+    int start = textFrom + PREFIX.length() + 4;
+    for (int i = 0; i < HASH_LENGTH; i++) {
+      int b = hash[hashFrom + i] & 0xff;
+      text[start + 2 * i] = (byte) HEX_DIGITS.charAt(b >>> 4);
+      text[start + 2 * i + 1] = (byte) HEX_DIGITS.charAt(b & 0xf);
+    }
+  }
+
   /** What is wrong with {@code value}, which is not a core SWHID. */
   private static String problem(String value) {
     if (value.length() != TEXT_LENGTH || !value.startsWith(PREFIX) || value.charAt(PREFIX.length() + 3) != ':') {
@@ -105,7 +128,7 @@ public final class Swhid {
     byte[] values = new byte[256];
     Arrays.fill(values, (byte) -1);
     for (int i = 0; i < 16; i++) {
-      values["0123456789abcdef".charAt(i)] = (byte) i;
+      values[HEX_DIGITS.charAt(i)] = (byte) i;
     }
     return values;
   }

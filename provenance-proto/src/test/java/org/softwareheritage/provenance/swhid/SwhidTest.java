@@ -87,6 +87,15 @@ class SwhidTest {
             () -> Swhid.parse("swh:1:cnt:000000000000000000000000000000000000000A")).getMessage());
   }
 
+  @Test
+  void showsOnlyTheBeginningOfALongValue() {
+    String huge = "swh:1:cnt:" + "0".repeat(16 * 1024);
+    InvalidSwhidException e = assertThrows(InvalidSwhidException.class, () -> Swhid.parse(huge));
+    assertEquals("invalid SWHID '" + huge.substring(0, 100) + "…' (16394 characters): expected "
+        + "swh:1:<type>:<40 lowercase hex digits>", e.getMessage());
+    assertEquals(huge, e.value());
+  }
+
   /** The byte parser of bulk paths accepts exactly what the string parser accepts, with the same result. */
   @Test
   void asciiParserAgreesWithStringParser() {
@@ -116,6 +125,23 @@ class SwhidTest {
       assertEquals(value, parsed.toString());
     }
     assertTrue(valid > 50_000 && valid < 150_000, "valid: " + valid);
+  }
+
+  /** The byte writer is the inverse of the byte parser, and writes what toString writes. */
+  @Test
+  void asciiWriterWritesWhatToStringWrites() {
+    Random random = new Random(11);
+    for (int n = 0; n < 10_000; n++) {
+      Swhid swhid = Swhid.of(ObjectType.fromOrdinal(random.nextInt(6)), randomHash(random));
+      byte[] hash = new byte[24];
+      System.arraycopy(swhid.hash(), 0, hash, 4, 20);
+      byte[] text = new byte[52];
+      Swhid.writeAscii(swhid.type(), hash, 4, text, 1);
+      assertEquals(swhid.toString(), new String(text, 1, Swhid.TEXT_LENGTH, StandardCharsets.US_ASCII));
+      byte[] parsed = new byte[20];
+      assertEquals(swhid.type(), Swhid.parseAscii(text, 1, Swhid.TEXT_LENGTH, parsed, 0));
+      assertArrayEquals(swhid.hash(), parsed);
+    }
   }
 
   private static byte[] randomHash(Random random) {

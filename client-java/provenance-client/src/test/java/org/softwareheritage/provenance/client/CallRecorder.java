@@ -3,10 +3,12 @@ package org.softwareheritage.provenance.client;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 
 /**
  * Records the method and {@code authorization} header of every call a server receives, and the
@@ -16,6 +18,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class CallRecorder implements ServerInterceptor {
   /** One received call. */
   public record Call(String method, String authorization) {}
+
+  /**
+   * Starts every call on the server's workers: the delay must not hold a transport thread (the
+   * server starts WhereIsOne there), which the in-JVM client shares and needs to end its call at
+   * its deadline.
+   */
+  static final ServerCallExecutorSupplier ON_WORKERS = new ServerCallExecutorSupplier() {
+    @Override
+    public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+      return null;
+    }
+  };
 
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final List<String> cancelled = new CopyOnWriteArrayList<>();

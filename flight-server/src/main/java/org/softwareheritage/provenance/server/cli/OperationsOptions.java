@@ -34,13 +34,28 @@ final class OperationsOptions {
       description = "Most calls (unary and streaming) running at once (default: ${DEFAULT-VALUE}).")
   int maxConcurrentCalls;
 
+  @Option(names = "--max-concurrent-calls-per-client", paramLabel = "N",
+      defaultValue = "${env:SWH_PROVENANCE_MAX_CONCURRENT_CALLS_PER_CLIENT}",
+      description = "Most calls running at once for one client (identity or address) (default: a quarter of --max-concurrent-calls).")
+  Integer maxConcurrentCallsPerClient;
+
+  @Option(names = "--call-memory-budget", paramLabel = "BYTES", defaultValue = "${env:SWH_PROVENANCE_CALL_MEMORY_BUDGET}",
+      description = "Heap running calls may hold together for their requests; a call that does not fit gets RESOURCE_EXHAUSTED (default: half the heap).")
+  Long callMemoryBudget;
+
   @Option(names = "--rate-limit", paramLabel = "CALLS_PER_SECOND", defaultValue = "${env:SWH_PROVENANCE_RATE_LIMIT}",
-      description = "Calls per second allowed to each client (identity or IP address) (default: no limit).")
+      description = "Calls per second allowed to each client (identity or address); refused tokens count too (default: no limit).")
   Long rateLimit;
 
   @Option(names = "--rate-limit-burst", paramLabel = "CALLS", defaultValue = "${env:SWH_PROVENANCE_RATE_LIMIT_BURST}",
       description = "Calls a client may make at once before the rate applies (default: the rate).")
   Long rateLimitBurst;
+
+  @Option(names = "--rate-limit-key-header", paramLabel = "HEADER",
+      defaultValue = "${env:SWH_PROVENANCE_RATE_LIMIT_KEY_HEADER}",
+      description = "Trusted header whose last entry is the client's address, e.g. x-forwarded-for behind the ingress; "
+          + "used for the per-client limits of anonymous calls (default: the peer's address).")
+  String rateLimitKeyHeader;
 
   @Option(names = "--auth-token-file", paramLabel = "FILE", defaultValue = "${env:SWH_PROVENANCE_AUTH_TOKEN_FILE}",
       description = "Accept the bearer tokens in FILE (one per line: TOKEN or NAME TOKEN) (default: no authentication).")
@@ -86,7 +101,7 @@ final class OperationsOptions {
   OperationsSettings settings() {
     return new OperationsSettings(metricsBind, maxCallTime, maxSwhidsPerRequest, maxMessageSize, maxConcurrentCalls,
         rateLimit, rateLimitBurst, authTokenFile, jwks, jwtIssuer, jwtAudience, jwtRequiredRole, adminTokenFile,
-        tlsCert, tlsKey, maintenanceFile);
+        tlsCert, tlsKey, maintenanceFile, maxConcurrentCallsPerClient, rateLimitKeyHeader, callMemoryBudget);
   }
 
   LogFormat logFormat() {

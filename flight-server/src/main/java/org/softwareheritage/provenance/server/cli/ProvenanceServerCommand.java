@@ -1,5 +1,6 @@
 package org.softwareheritage.provenance.server.cli;
 
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,8 +13,15 @@ public final class ProvenanceServerCommand {
     System.exit(commandLine().execute(args));
   }
 
-  /** The command line with the service's error handling: one line per problem, no stack trace. */
+  /**
+   * The command line with the service's error handling (one line per problem, no stack trace)
+   * and its logging: java.util.logging, which grpc-java uses, goes to logback like the rest.
+   */
   public static CommandLine commandLine() {
+    if (!SLF4JBridgeHandler.isInstalled()) {
+      SLF4JBridgeHandler.removeHandlersForRootLogger();
+      SLF4JBridgeHandler.install();
+    }
     return new CommandLine(new ProvenanceServerCommand())
         .setExecutionExceptionHandler(new OneLineErrors());
   }

@@ -17,26 +17,31 @@ import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseIdentity;
+import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
 import org.softwareheritage.provenance.server.storage.IndexDirectory;
+import org.softwareheritage.provenance.server.storage.Manifest;
 import org.softwareheritage.provenance.server.storage.MemoryStore;
 import org.softwareheritage.provenance.server.ops.ProcessMemory;
 import org.softwareheritage.provenance.server.ops.Operations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code serve}: listens, loads the database, then serves it until SIGTERM, which drains in-flight
- * calls and exits 0.
+ * calls and exits 0. A database that cannot be loaded exits 1 with one line saying why.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve a provenance database over gRPC and Arrow Flight: from its index directory (memory-mapped), "
         + "or built in memory at start.")
 final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+  /** How long the drain waits, once the server has stopped, for the database's memory to be released. */
+  private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(5);
 
   @Option(names = "--database", paramLabel = "PATH_OR_URL", defaultValue = "${env:SWH_PROVENANCE_DATABASE}",
       description = "Database directory, file:// URL or object-store URL (s3://bucket/prefix/). "
@@ -51,6 +56,13 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "${env:SWH_PROVENANCE_BIND:-0.0.0.0:50141}",
       converter = BindAddressConverter.class, description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   private InetSocketAddress bind;
+
+  @Option(names = "--verify-manifest", paramLabel = "off|on|require",
+      defaultValue = "${env:SWH_PROVENANCE_VERIFY_MANIFEST:-on}", converter = VerificationConverter.class,
+      description = "Before loading, check every file against the database's MANIFEST.sha256: off, on (when the "
+          + "database has one) or require (refuse a database without one) (default: ${DEFAULT-VALUE}). Not with "
+          + "--index, which reads no Parquet file: `verify --index` checks an index.")
+  private Manifest.Verification verifyManifest;
 
   @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "${env:SWH_PROVENANCE_DRAIN_TIMEOUT:-PT30S}",
       description = "On SIGTERM, how long in-flight calls may run before they are cancelled (ISO-8601, default: ${DEFAULT-VALUE}).")
@@ -68,6 +80,9 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin
   private OperationsOptions operations;
 
+  /** Set when {@link #call()} fails: the drain hook then leaves the exit code alone. */
+  private volatile boolean failed;
+
   /**
    * Listens first (health NOT_SERVING, lookups UNAVAILABLE "database is loading"), then loads the
    * database and turns SERVING.
@@ -79,6 +94,7 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--index needs --database, the database the index was built from");
     }
     CountDownLatch released = new CountDownLatch(1);
+    boolean served = false;
     try (Operations ops = Operations.start(operations.settings(), System.getenv());
         BufferAllocator allocator = ArrowMemory.newRootAllocator();
         ProvenanceServer server = ProvenanceServer.listen(bind, allocator,
@@ -94,7 +110,9 @@ final class ServeCommand implements Callable<Integer> {
             bind.getHostString(), server.port());
         server.awaitTermination();
       }
+      served = true;
     } finally {
+      failed = !served;
       released.countDown();
     }
     return 0;
@@ -102,13 +120,17 @@ final class ServeCommand implements Callable<Integer> {
 
   /**
    * Runs on SIGTERM/SIGINT: drains the server, waits for {@link #call()} to release memory, and
-   * exits 0 (the JVM would otherwise report 143 for a signal).
+   * exits 0 (the JVM would otherwise report 143 for a signal). After a failed start it does
+   * nothing, so that the process exits with the failure's code.
    */
   private void drainAndExit(ProvenanceServer server, CountDownLatch released) {
+    if (failed) {
+      return;
+    }
     LOG.info("shutting down: draining in-flight calls for up to {}", drainTimeout);
     try {
       server.shutdown(drainTimeout);
-      released.await(drainTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+      released.await(RELEASE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       LOG.info("stopped");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -116,13 +138,36 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().halt(0);
   }
 
+  /** Loads the database; running out of memory is a load failure like any other. */
   private IndexedDatabase open(BufferAllocator allocator) throws IOException {
+    try {
+      return openDatabase(allocator);
+    } catch (OutOfMemoryError e) {
+      throw outOfMemory(e, e);
+    } catch (DatabaseLoadException e) {
+      for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+        if (cause instanceof OutOfMemoryError oom) {
+          throw outOfMemory(oom, e);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static DatabaseLoadException outOfMemory(OutOfMemoryError error, Throwable cause) {
+    return new DatabaseLoadException("out of memory while loading the database (" + error.getMessage()
+        + "): give the JVM more memory (container limit, -XX:MaxDirectMemorySize)", cause);
+  }
+
+  private IndexedDatabase openDatabase(BufferAllocator allocator) throws IOException {
     if (index != null) {
-      DatabaseLocation location = DatabaseLocation.of(database);
-      return IndexedDatabase.open(IndexDirectory.open(index, DatabaseIdentity.of(location)));
+      // a mapped index never reads the Parquet files: verify --index checks what it serves
+      return IndexedDatabase.open(IndexDirectory.open(index, DatabaseIdentity.of(DatabaseLocation.of(database))));
     }
     if (database != null) {
-      return IndexedDatabase.build(DatabaseLocation.of(database), allocator, new MemoryStore());
+      DatabaseLocation location = DatabaseLocation.of(database);
+      Manifest.verify(location, verifyManifest);
+      return IndexedDatabase.build(location, allocator, new MemoryStore());
     }
     Path directory = Files.createTempDirectory("swh-provenance-example-");
     try {
@@ -134,6 +179,14 @@ final class ServeCommand implements Callable<Integer> {
           Files.delete(file);
         }
       }
+    }
+  }
+
+  /** {@code off}, {@code on} or {@code require}, in any case. */
+  static final class VerificationConverter implements ITypeConverter<Manifest.Verification> {
+    @Override
+    public Manifest.Verification convert(String value) {
+      return Manifest.Verification.parse(value);
     }
   }
 }

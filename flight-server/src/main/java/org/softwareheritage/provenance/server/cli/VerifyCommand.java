@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.ops.DatabaseVerifier;
-import org.softwareheritage.provenance.server.ops.Manifest;
+import org.softwareheritage.provenance.server.storage.Manifest;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseIdentity;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;

@@ -1,5 +1,7 @@
 package org.softwareheritage.provenance.server.flight;
 
+import org.softwareheritage.provenance.server.grpc.RequestException;
+
 /**
  * How Flight streams are cut and bounded: {@code endpointRows}, the most rows one endpoint of a
  * table offers (larger tables get several, for clients to read in parallel), {@code batchRows},
@@ -17,8 +19,13 @@ public record FlightOptions(int endpointRows, int batchRows, int maxSwhidsPerReq
 
   /** Fails with the message clients see when a request names {@code count} SWHIDs, over the limit. */
   void checkSwhidCount(long count) {
+    checkCount(count, "SWHIDs");
+  }
+
+  /** Fails with the message clients see when a request lists {@code count} {@code items}, over the SWHID limit. */
+  void checkCount(long count, String items) {
     if (count > maxSwhidsPerRequest) {
-      throw new IllegalArgumentException("the request names " + count + " SWHIDs; at most "
+      throw RequestException.invalid("the request names " + count + " " + items + "; at most "
           + maxSwhidsPerRequest + " are allowed per request");
     }
   }

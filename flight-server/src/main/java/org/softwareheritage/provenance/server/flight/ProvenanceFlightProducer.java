@@ -1,6 +1,6 @@
 package org.softwareheritage.provenance.server.flight;
 
-import java.nio.charset.StandardCharsets;
+import io.grpc.Context;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,27 +20,37 @@ import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.grpc.StatusUtils;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.ElementAddressableVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.softwareheritage.provenance.server.grpc.CallErrors;
+import org.softwareheritage.provenance.server.grpc.RequestException;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.index.KeyRangeIndex;
 import org.softwareheritage.provenance.server.index.RowRange;
+import org.softwareheritage.provenance.server.ops.CallMemory;
+import org.softwareheritage.provenance.server.ops.RequestedSwhids;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
-import org.softwareheritage.provenance.swhid.Swhid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Arrow Flight over the loaded tables and indices: discovery of every table, streams of tables
  * and slices (projection, key filters, row ranges), and bulk provenance by DoGet or DoExchange.
- * Read-only: DoPut and actions are refused. Each DoGet gets its own child allocator for what it reads.
+ * Read-only: DoPut and actions are refused.
+ *
+ * <p>Streams run bound to their call ({@link CallThread}): when the call is over (deadline, cancel,
+ * ended by the server) their thread stops, whatever the client does. Whatever a stream fails
+ * with, an Error included, becomes the call's status, mapped as in the gRPC service
+ * ({@link CallErrors}).
  */
 public final class ProvenanceFlightProducer implements FlightProducer {
   private static final Logger LOG = LoggerFactory.getLogger(ProvenanceFlightProducer.class);
@@ -85,8 +95,9 @@ public final class ProvenanceFlightProducer implements FlightProducer {
       if (request instanceof FlightRequest.TableRequest table) {
         return tableInfo(descriptor, table);
       }
+      // the command is the ticket: no copy of a long SWHID list
       return new FlightInfo(ProvenanceStreamer.SCHEMA, descriptor,
-          List.of(new FlightEndpoint(new Ticket(request.toJson()))), -1, -1);
+          List.of(new FlightEndpoint(new Ticket(descriptor.getCommand()))), -1, -1);
     } catch (RuntimeException e) {
       throw status(e, "GetFlightInfo");
     }
@@ -108,71 +119,74 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   @Override
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
     try {
-      streams.execute(() -> stream(ticket, listener));
+      streams.execute(Context.current().wrap(() -> serve("DoGet", listener, () -> stream(ticket, listener))));
     } catch (RejectedExecutionException e) {
       listener.error(CallStatus.UNAVAILABLE.withDescription("the server is shutting down").toRuntimeException());
     }
   }
 
   private void stream(Ticket ticket, ServerStreamListener listener) {
-    try (BufferAllocator call = allocator.newChildAllocator("do-get", 0, Long.MAX_VALUE)) {
-      FlightRequest request = FlightRequest.parse(ticket.getBytes());
-      if (request instanceof FlightRequest.TableRequest table) {
-        StoredTable stored = table(table);
-        TableStreamer.stream(stored, columns(table), ranges(stored, table), options.batchRows(), listener, allocator);
-      } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
-        List<String> swhids = provenance.swhids();
-        options.checkSwhidCount(swhids.size());
-        RequestSwhids parsed = new RequestSwhids();
-        try (VarCharVector column = new VarCharVector("swhid", call)) {
-          column.allocateNew((long) swhids.size() * Swhid.TEXT_LENGTH, swhids.size());
-          for (int i = 0; i < swhids.size(); i++) {
-            column.setSafe(i, swhids.get(i).getBytes(StandardCharsets.UTF_8));
-          }
-          column.setValueCount(swhids.size());
-          parsed.parse(column, swhids.size(), 0);
+    FlightRequest request = FlightRequest.parse(ticket.getBytes(), options);
+    if (request instanceof FlightRequest.TableRequest table) {
+      StoredTable stored = table(table);
+      TableStreamer.stream(stored, columns(table), ranges(stored, table), options.batchRows(), listener, allocator);
+    } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
+      try (ProvenanceStreamer out = streamer(provenance.allAnchors(), listener)) {
+        if (out.write(provenance.swhids())) {
+          out.complete();
         }
-        try (ProvenanceStreamer out = streamer(provenance.allAnchors(), listener)) {
-          if (out.write(parsed)) {
-            out.complete();
-          }
-        }
-      } else {
-        throw new IllegalArgumentException("an exchange command is not a DoGet ticket: use DoExchange");
       }
-    } catch (RuntimeException e) {
-      listener.error(status(e, "DoGet"));
+    } else {
+      throw RequestException.invalid("an exchange command is not a DoGet ticket: use DoExchange");
     }
   }
 
   @Override
   public void doExchange(CallContext context, FlightStream reader, ServerStreamListener writer) {
-    try {
-      FlightRequest request = request(reader.getDescriptor());
-      if (!(request instanceof FlightRequest.ExchangeRequest exchange)) {
-        throw new IllegalArgumentException("DoExchange takes the command {\"exchange\": \"provenance\"}");
-      }
-      try (ProvenanceStreamer out = streamer(exchange.allAnchors(), writer)) {
-        RequestSwhids swhids = new RequestSwhids();
-        long offset = 0;
-        while (reader.next()) {
-          VectorSchemaRoot batch = reader.getRoot();
-          FieldVector column = batch.getVector("swhid");
-          if (!(column instanceof VarCharVector || column instanceof LargeVarCharVector)) {
-            throw new IllegalArgumentException("DoExchange batches need a string column \"swhid\", got " + batch.getSchema());
-          }
-          options.checkSwhidCount(offset + batch.getRowCount());
-          swhids.parse((ElementAddressableVector) column, batch.getRowCount(), offset);
-          if (!out.write(swhids)) {
-            return;
-          }
-          offset += batch.getRowCount();
-        }
-        out.complete();
-      }
-    } catch (RuntimeException e) {
-      writer.error(status(e, "DoExchange"));
+    serve("DoExchange", writer, () -> exchange(reader, writer));
+  }
+
+  private void exchange(FlightStream reader, ServerStreamListener writer) {
+    FlightRequest request = request(reader.getDescriptor());
+    if (!(request instanceof FlightRequest.ExchangeRequest exchange)) {
+      throw RequestException.invalid("DoExchange takes the command {\"exchange\": \"provenance\"}");
     }
+    try (ProvenanceStreamer out = streamer(exchange.allAnchors(), writer)) {
+      RequestSwhids swhids = new RequestSwhids();
+      long offset = 0;
+      while (reader.next()) {
+        VectorSchemaRoot batch = reader.getRoot();
+        FieldVector column = batch.getVector("swhid");
+        if (!(column instanceof VarCharVector || column instanceof LargeVarCharVector)) {
+          throw RequestException.invalid("DoExchange batches need a string column \"swhid\", got "
+              + RequestException.quote(batch.getSchema()));
+        }
+        RequestedSwhids.add(batch.getRowCount());
+        options.checkSwhidCount(offset + batch.getRowCount());
+        swhids.parse((ElementAddressableVector) column, batch.getRowCount(), offset);
+        if (!out.write(swhids)) {
+          throw callOver();
+        }
+        offset += batch.getRowCount();
+      }
+      out.complete();
+    }
+  }
+
+  /**
+   * Runs a stream's {@code work} bound to its call, and ends the call with what it fails with. A
+   * call already over gets CANCELLED, which frees what Flight holds for it (an exchange's reader).
+   */
+  private static void serve(String method, ServerStreamListener listener, Runnable work) {
+    try {
+      CallThread.run(work);
+    } catch (RuntimeException | Error e) {
+      listener.error(CallThread.callOver() ? callOver() : status(e, method));
+    }
+  }
+
+  private static FlightRuntimeException callOver() {
+    return CallStatus.CANCELLED.withDescription("the call is over").toRuntimeException();
   }
 
   @Override
@@ -184,7 +198,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   @Override
   public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
     listener.onError(CallStatus.INVALID_ARGUMENT
-        .withDescription("unknown action '" + action.getType() + "': this service has no actions").toRuntimeException());
+        .withDescription("unknown action " + RequestException.quote(action.getType()) + ": this service has no actions")
+        .toRuntimeException());
   }
 
   @Override
@@ -192,13 +207,13 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     listener.onCompleted();
   }
 
-  private static FlightRequest request(FlightDescriptor descriptor) {
+  private FlightRequest request(FlightDescriptor descriptor) {
     if (descriptor.isCommand()) {
-      return FlightRequest.parse(descriptor.getCommand());
+      return FlightRequest.parse(descriptor.getCommand(), options);
     }
     List<String> path = descriptor.getPath();
     if (path.size() != 1) {
-      throw new IllegalArgumentException("a path descriptor names one table, got " + path);
+      throw RequestException.invalid("a path descriptor names one table, got " + RequestException.quote(path));
     }
     return new FlightRequest.TableRequest(path.get(0), null, null, null, null);
   }
@@ -216,7 +231,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         endpoints.add(new FlightEndpoint(new Ticket(request.withRows(start, end).toJson())));
       }
     } else {
-      endpoints.add(new FlightEndpoint(new Ticket(request.toJson())));
+      // a key list comes in a command, which is the ticket: no copy of a long list
+      endpoints.add(new FlightEndpoint(new Ticket(descriptor.isCommand() ? descriptor.getCommand() : request.toJson())));
     }
     long bytes = table.rowCount() == 0 ? 0 : Math.round(table.sizeInBytes() * (double) rows / table.rowCount());
     return new FlightInfo(schema, descriptor, endpoints, bytes, rows);
@@ -228,7 +244,7 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         return data.database().table(table);
       }
     }
-    throw new IllegalArgumentException("unknown table '" + request.table() + "', expected one of "
+    throw RequestException.invalid("unknown table " + RequestException.quote(request.table()) + ", expected one of "
         + Arrays.stream(ProvenanceTable.values()).map(ProvenanceTable::directory).toList());
   }
 
@@ -239,8 +255,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     }
     for (String column : request.columns()) {
       if (!available.contains(column)) {
-        throw new IllegalArgumentException("table " + request.table() + " has no loaded column '" + column
-            + "', expected some of " + available);
+        throw RequestException.invalid("table " + request.table() + " has no loaded column "
+            + RequestException.quote(column) + ", expected some of " + available);
       }
     }
     return request.columns();
@@ -273,21 +289,24 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   }
 
   /**
-   * A writer of bulk provenance answers. Their batches are allocated from the Flight allocator,
-   * not the call's: gRPC may still hold the last ones when the call ends.
+   * A writer of bulk provenance answers, its heap reserved on the call's budget. Their batches
+   * are allocated from the Flight allocator, not the call's: gRPC may still hold the last ones
+   * when the call ends.
    */
   private ProvenanceStreamer streamer(boolean allAnchors, ServerStreamListener listener) {
+    CallMemory.reserve(ProvenanceStreamer.heapBytes(options.batchRows()));
     return new ProvenanceStreamer(queries, data.index(), allAnchors, options.batchRows(), listener, allocator);
   }
 
-  private static FlightRuntimeException status(RuntimeException e, String method) {
+  private static FlightRuntimeException status(Throwable e, String method) {
     if (e instanceof FlightRuntimeException flight) {
       return flight;
     }
-    if (e instanceof IllegalArgumentException) {
-      return CallStatus.INVALID_ARGUMENT.withDescription(e.getMessage()).toRuntimeException();
+    if (e instanceof OutOfMemoryError || e instanceof OutOfMemoryException) {
+      LOG.warn("{} ran out of memory: {}", method, e.toString());
+      return CallStatus.RESOURCE_EXHAUSTED.withDescription("the server ran out of memory for this call; retry later")
+          .toRuntimeException();
     }
-    LOG.error("{} failed", method, e);
-    return CallStatus.INTERNAL.withDescription("internal error in " + method).toRuntimeException();
+    return StatusUtils.fromGrpcStatus(CallErrors.status(e, method)).toRuntimeException();
   }
 }

@@ -67,6 +67,12 @@ final class ProvenanceStreamer implements AutoCloseable {
   private int rows;
   private boolean cancelled;
 
+  /** The heap a streamer of {@code batchRows} rows per batch holds: its per-row arrays. */
+  static long heapBytes(int batchRows) {
+    return LookupBatch.heapBytes(batchRows)
+        + (long) batchRows * (Integer.BYTES + 3 * Long.BYTES + NodeIndex.GATHERED_INTS * Integer.BYTES);
+  }
+
   /**
    * @param allocator allocates the output batches; they are handed to gRPC, which may still hold
    *     them when the call ends, so it must outlive the call

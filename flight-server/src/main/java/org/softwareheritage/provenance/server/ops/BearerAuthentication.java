@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Requires {@code authorization: Bearer TOKEN} on every call but health checks, accepted by one of
  * the verifiers. Every invalid or missing token gets the same UNAUTHENTICATED message (the reason
- * is only logged); a valid token without the required role gets PERMISSION_DENIED.
+ * is only logged); a valid token without the required role gets PERMISSION_DENIED. With a rate
+ * limit, every refused call takes a token from its address's bucket first (RESOURCE_EXHAUSTED once
+ * empty), so that tokens cannot be guessed faster than the limit allows.
  */
 public final class BearerAuthentication implements ServerInterceptor {
   /** The one message of every authentication failure. */
@@ -24,9 +26,14 @@ public final class BearerAuthentication implements ServerInterceptor {
   private static final String BEARER = "bearer ";
 
   private final List<TokenVerifier> verifiers;
+  private final RateLimit rateLimit;
+  private final ClientKeys clients;
 
-  public BearerAuthentication(List<TokenVerifier> verifiers) {
+  /** @param rateLimit the limit refused calls count against, or {@code null} */
+  BearerAuthentication(List<TokenVerifier> verifiers, RateLimit rateLimit, ClientKeys clients) {
     this.verifiers = List.copyOf(verifiers);
+    this.rateLimit = rateLimit;
+    this.clients = clients;
   }
 
   @Override
@@ -37,7 +44,7 @@ public final class BearerAuthentication implements ServerInterceptor {
     }
     String header = headers.get(AUTHORIZATION);
     if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      return unauthenticated(call, "no bearer token");
+      return unauthenticated(call, headers, "no bearer token");
     }
     String token = header.substring(BEARER.length()).trim();
     TokenRejectedException last = null;
@@ -49,17 +56,27 @@ public final class BearerAuthentication implements ServerInterceptor {
         if (e.permissionDenied()) {
           LOG.info("{} from {}: permission denied: {}", call.getMethodDescriptor().getFullMethodName(),
               Calls.peerAddress(call), e.getMessage());
-          return Calls.reject(call, Status.PERMISSION_DENIED.withDescription("the token lacks the required role"));
+          ServerCall.Listener<ReqT> limited = overRateLimit(call, headers);
+          return limited != null ? limited
+              : Calls.reject(call, Status.PERMISSION_DENIED.withDescription("the token lacks the required role"));
         }
         last = e;
       }
     }
-    return unauthenticated(call, last == null ? "no verifier" : last.getMessage());
+    return unauthenticated(call, headers, last == null ? "no verifier" : last.getMessage());
   }
 
-  private static <ReqT, RespT> ServerCall.Listener<ReqT> unauthenticated(ServerCall<ReqT, RespT> call, String reason) {
+  private <ReqT, RespT> ServerCall.Listener<ReqT> unauthenticated(ServerCall<ReqT, RespT> call, Metadata headers,
+      String reason) {
     LOG.info("{} from {}: unauthenticated: {}", call.getMethodDescriptor().getFullMethodName(),
         Calls.peerAddress(call), reason);
-    return Calls.reject(call, Status.UNAUTHENTICATED.withDescription(UNAUTHENTICATED_MESSAGE));
+    ServerCall.Listener<ReqT> limited = overRateLimit(call, headers);
+    return limited != null ? limited
+        : Calls.reject(call, Status.UNAUTHENTICATED.withDescription(UNAUTHENTICATED_MESSAGE));
+  }
+
+  /** The refusal of a refused call that is also over its address's rate limit, or {@code null}. */
+  private <ReqT, RespT> ServerCall.Listener<ReqT> overRateLimit(ServerCall<ReqT, RespT> call, Metadata headers) {
+    return rateLimit == null ? null : rateLimit.refuseOverLimit(call, clients.address(call, headers));
   }
 }

@@ -121,7 +121,7 @@ public final class DatabaseVerifier {
    * The footer of a Parquet file, read with parquet-java's metadata classes only: its file
    * readers need Hadoop, which the server does not ship.
    */
-  private static ParquetMetadata readFooter(Path file) throws IOException {
+  public static ParquetMetadata readFooter(Path file) throws IOException {
     try (SeekableByteChannel channel = Files.newByteChannel(file)) {
       long size = channel.size();
       ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);

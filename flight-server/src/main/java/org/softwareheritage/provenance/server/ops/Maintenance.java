@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The red button: while on, every call but health checks answers UNAVAILABLE with a message, and
- * the listener (which turns health NOT_SERVING) is told. It is on while the maintenance file
+ * the listener (which turns health NOT_SERVING and ends the calls still running) is told. It is on while the maintenance file
  * exists (checked every {@link #POLL_INTERVAL}; its first line, if any, is the message) or while an
  * operator has switched it on with the admin token.
  */
@@ -97,14 +97,19 @@ public final class Maintenance implements ServerInterceptor, AutoCloseable {
     }
   }
 
+  /** What calls get while maintenance is on: UNAVAILABLE with the message. */
+  public Status refusal() {
+    String refusal = message;
+    return Status.UNAVAILABLE.withDescription(refusal != null ? refusal : DEFAULT_MESSAGE);
+  }
+
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
       ServerCallHandler<ReqT, RespT> next) {
-    String refusal = message;
-    if (refusal == null || Calls.isHealthCheck(call)) {
+    if (message == null || Calls.isHealthCheck(call)) {
       return next.startCall(call, headers);
     }
-    return Calls.reject(call, Status.UNAVAILABLE.withDescription(refusal));
+    return Calls.reject(call, refusal());
   }
 
   @Override

@@ -3,6 +3,7 @@ package org.softwareheritage.provenance.server.ops;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sentry.Sentry;
@@ -24,9 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Everything production adds around the server, owned in one place: metrics and Sentry, the
- * interceptors (monitor, maintenance, authentication, rate and concurrency limits, call time,
- * request size) and transport limits applied through {@link #configure}, the maintenance watch
- * and the operators' HTTP endpoint. Interceptors cover every service of the server, Flight too.
+ * interceptors (monitor, call guard, maintenance, authentication, rate and concurrency limits,
+ * call time, request size), the call memory budget and transport limits applied through
+ * {@link #configure}, the maintenance watch and the operators' HTTP endpoint. Interceptors cover
+ * every service of the server, Flight too.
  */
 public final class Operations implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
@@ -39,10 +41,12 @@ public final class Operations implements AutoCloseable {
   private final List<TokenVerifier> verifiers;
   private final String adminToken;
   private final Maintenance maintenance;
+  private final CallMemory callMemory;
+  private final CallGuard guard;
   private OpsEndpoint endpoint;
 
   private Operations(OperationsSettings settings, SentryReporting sentry, Metrics metrics,
-      ScheduledExecutorService timer, List<TokenVerifier> verifiers, String adminToken) {
+      ScheduledExecutorService timer, List<TokenVerifier> verifiers, String adminToken, CallMemory callMemory) {
     this.settings = settings;
     this.sentry = sentry;
     this.metrics = metrics;
@@ -50,6 +54,8 @@ public final class Operations implements AutoCloseable {
     this.verifiers = verifiers;
     this.adminToken = adminToken;
     this.maintenance = new Maintenance(settings.maintenanceFile());
+    this.callMemory = callMemory;
+    this.guard = new CallGuard(callMemory, timer);
   }
 
   /** Reads token files and the JWKS and sets up Sentry and metrics from {@code env}. */
@@ -65,8 +71,15 @@ public final class Operations implements AutoCloseable {
       verifiers.add(new KeycloakJwtVerifier(settings.jwks(), settings.jwtIssuer(), settings.jwtAudience(),
           settings.jwtRequiredRole()));
     }
+    if (settings.effectiveMaxConcurrentCallsPerClient() < 1) {
+      throw new IllegalArgumentException("--max-concurrent-calls-per-client must be at least 1");
+    }
+    CallMemory callMemory = new CallMemory(settings.effectiveCallMemoryBudget());
     if ((settings.tlsCert() == null) != (settings.tlsKey() == null)) {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+    }
+    if (settings.tlsCert() != null) {
+      TlsKeyPair.check(settings.tlsCert(), settings.tlsKey());
     }
     String adminToken = null;
     if (settings.adminTokenFile() != null) {
@@ -81,7 +94,7 @@ public final class Operations implements AutoCloseable {
     // leave the queue, or a busy server keeps a minute of them (--max-call-time) on the heap
     ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("ops-timer", true));
     timer.setRemoveOnCancelPolicy(true);
-    return new Operations(settings, sentry, metrics, timer, List.copyOf(verifiers), adminToken);
+    return new Operations(settings, sentry, metrics, timer, List.copyOf(verifiers), adminToken, callMemory);
   }
 
   /** Transport limits, TLS and the interceptors, for {@link ProvenanceServer#listen}. */
@@ -98,16 +111,20 @@ public final class Operations implements AutoCloseable {
     if (settings.tlsCert() != null) {
       builder.useTransportSecurity(settings.tlsCert().toFile(), settings.tlsKey().toFile());
     }
+    builder.addStreamTracerFactory(guard);
+    ClientKeys clients = new ClientKeys(settings.rateLimitKeyHeader());
     // Interceptors run in the reverse order they are added: the monitor sees every call first.
     builder.intercept(new SwhidLimit(settings.maxSwhidsPerRequest()));
     builder.intercept(new CallTimeLimit(settings.maxCallTime(), timer));
-    builder.intercept(new ConcurrencyLimit(settings.maxConcurrentCalls()));
-    if (settings.rateLimit() != null) {
-      builder.intercept(new RateLimit(settings.rateLimit(),
-          settings.rateLimitBurst() != null ? settings.rateLimitBurst() : settings.rateLimit()));
+    builder.intercept(new ConcurrencyLimit(settings.maxConcurrentCalls(),
+        settings.effectiveMaxConcurrentCallsPerClient(), clients));
+    RateLimit rateLimit = settings.rateLimit() == null ? null : new RateLimit(settings.rateLimit(),
+        settings.rateLimitBurst() != null ? settings.rateLimitBurst() : settings.rateLimit(), clients);
+    if (rateLimit != null) {
+      builder.intercept(rateLimit);
     }
     if (!verifiers.isEmpty()) {
-      builder.intercept(new BearerAuthentication(verifiers));
+      builder.intercept(new BearerAuthentication(verifiers, rateLimit, clients));
     }
     if (verifiers.stream().anyMatch(TokenVerifier::mayBlock)) {
       // authentication may fetch keys over HTTP: grpc-java usually starts a call (the
@@ -120,16 +137,26 @@ public final class Operations implements AutoCloseable {
       });
     }
     builder.intercept(maintenance);
+    // every other interceptor and the services get the guard's call, which the guard can end
+    builder.intercept(guard);
     builder.intercept(new CallMonitor(metrics.registry()));
   }
 
   /**
-   * Ties maintenance to {@code server}'s health, starts watching the maintenance file and opens
-   * the operators' endpoint; call once the server listens.
+   * Ties maintenance to {@code server}'s health and to the running calls (switching it on ends
+   * them with UNAVAILABLE, as does a drain that times out), starts watching the maintenance file
+   * and opens the operators' endpoint; call once the server listens.
    */
   public void attach(ProvenanceServer server, BufferAllocator allocator) throws IOException {
     metrics.bindArrowMemory(allocator);
-    maintenance.watch(timer, server::setMaintenance);
+    maintenance.watch(timer, on -> {
+      server.setMaintenance(on);
+      if (on) {
+        guard.endAll(maintenance.refusal());
+      }
+    });
+    server.onDrainTimeout(() -> guard.endAll(Status.UNAVAILABLE.withDescription(
+        "the server is shutting down; retry (another replica)")));
     if (settings.metricsBind() != null) {
       endpoint = OpsEndpoint.start(settings.metricsBind(), metrics, maintenance, adminToken);
       LOG.info("metrics on http://{}:{}/metrics", settings.metricsBind().getHostString(), endpoint.port());
@@ -159,6 +186,16 @@ public final class Operations implements AutoCloseable {
     }
     metrics.bindDatabase(data);
     return data;
+  }
+
+  /** The heap budget of running calls. */
+  public CallMemory callMemory() {
+    return callMemory;
+  }
+
+  /** The guard of running calls. */
+  public CallGuard calls() {
+    return guard;
   }
 
   /** The port of the operators' endpoint, or -1 without {@code --metrics-bind}. */

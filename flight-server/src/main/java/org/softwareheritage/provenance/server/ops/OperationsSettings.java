@@ -24,6 +24,11 @@ import java.time.Duration;
  * @param tlsCert PEM certificate chain, or null for plaintext
  * @param tlsKey PEM private key (PKCS#8), or null
  * @param maintenanceFile the red-button file, or null
+ * @param maxConcurrentCallsPerClient most calls running at once for one client (null: a quarter of
+ *     {@code maxConcurrentCalls})
+ * @param rateLimitKeyHeader trusted header whose last entry is the client's address (e.g.
+ *     {@code x-forwarded-for} behind the ingress), or null for the peer's address
+ * @param callMemoryBudget heap bytes running calls may hold together (null: half the heap)
  */
 public record OperationsSettings(
     InetSocketAddress metricsBind,
@@ -41,11 +46,24 @@ public record OperationsSettings(
     Path adminTokenFile,
     Path tlsCert,
     Path tlsKey,
-    Path maintenanceFile) {
+    Path maintenanceFile,
+    Integer maxConcurrentCallsPerClient,
+    String rateLimitKeyHeader,
+    Long callMemoryBudget) {
 
   /** Every limit at its default, everything optional off. */
   public static OperationsSettings defaults() {
     return new OperationsSettings(null, Duration.ofSeconds(60), 1_000_000, 64 * 1024 * 1024, 256,
-        null, null, null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+  }
+
+  /** The per-client cap on concurrent calls, its default applied. */
+  public int effectiveMaxConcurrentCallsPerClient() {
+    return maxConcurrentCallsPerClient != null ? maxConcurrentCallsPerClient : Math.max(1, maxConcurrentCalls / 4);
+  }
+
+  /** The call memory budget in bytes, its default applied. */
+  public long effectiveCallMemoryBudget() {
+    return callMemoryBudget != null ? callMemoryBudget : CallMemory.defaultCapacity();
   }
 }

@@ -1,5 +1,7 @@
 package org.softwareheritage.provenance.server.ops;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.grpc.Metadata;
@@ -8,23 +10,34 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Per-client token buckets (Bucket4j): {@code callsPerSecond} refilled continuously, up to
- * {@code burst} at once, keyed by the authenticated identity or else the peer's IP address. A
- * call over the limit is refused with RESOURCE_EXHAUSTED and a {@code grpc-retry-pushback-ms}
- * trailer saying when a token will be available.
+ * {@code burst} at once, keyed as {@link ClientKeys} says (identity, else address). A call over
+ * the limit is refused with RESOURCE_EXHAUSTED and a {@code grpc-retry-pushback-ms} trailer saying
+ * when a token will be available. Calls whose token is refused count too (see
+ * {@link BearerAuthentication}), so that tokens cannot be guessed faster than the limit.
+ *
+ * <p>The buckets live in a bounded cache: at most {@value #MAX_CLIENTS} clients, and a bucket
+ * unused for as long as it takes to refill completely is dropped (a new one is the same: full).
  */
 public final class RateLimit implements ServerInterceptor {
+  static final int MAX_CLIENTS = 100_000;
+
   private final long callsPerSecond;
   private final long burst;
-  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final ClientKeys clients;
+  private final Cache<String, Bucket> buckets;
 
-  public RateLimit(long callsPerSecond, long burst) {
+  RateLimit(long callsPerSecond, long burst, ClientKeys clients) {
+    if (callsPerSecond < 1 || burst < 1) {
+      throw new IllegalArgumentException("--rate-limit and --rate-limit-burst must be at least 1");
+    }
     this.callsPerSecond = callsPerSecond;
     this.burst = burst;
+    this.clients = clients;
+    Duration refill = Duration.ofMillis(Math.max(1, (burst * 1000 + callsPerSecond - 1) / callsPerSecond));
+    this.buckets = Caffeine.newBuilder().maximumSize(MAX_CLIENTS).expireAfterAccess(refill).build();
   }
 
   @Override
@@ -33,14 +46,21 @@ public final class RateLimit implements ServerInterceptor {
     if (Calls.isHealthCheck(call)) {
       return next.startCall(call, headers);
     }
-    String identity = ClientIdentity.current();
-    String client = identity != null ? identity : Calls.peerAddress(call);
-    Bucket bucket = buckets.computeIfAbsent(client, key -> Bucket.builder()
+    ServerCall.Listener<ReqT> refused = refuseOverLimit(call, clients.of(call, headers));
+    return refused != null ? refused : next.startCall(call, headers);
+  }
+
+  /**
+   * Takes a token from {@code client}'s bucket: {@code null} if there was one, else the listener
+   * of {@code call}, closed with RESOURCE_EXHAUSTED.
+   */
+  <ReqT, RespT> ServerCall.Listener<ReqT> refuseOverLimit(ServerCall<ReqT, RespT> call, String client) {
+    Bucket bucket = buckets.get(client, key -> Bucket.builder()
         .addLimit(limit -> limit.capacity(burst).refillGreedy(callsPerSecond, Duration.ofSeconds(1)))
         .build());
     ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
     if (probe.isConsumed()) {
-      return next.startCall(call, headers);
+      return null;
     }
     long waitMillis = Math.max(1, (probe.getNanosToWaitForRefill() + 999_999) / 1_000_000);
     Metadata trailers = new Metadata();

@@ -3,6 +3,9 @@ package org.softwareheritage.provenance.server.ops;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.filter.Filter;
+import ch.qos.logback.core.spi.FilterReply;
 import io.sentry.Sentry;
 import io.sentry.logback.SentryAppender;
 import java.util.Map;
@@ -40,6 +43,13 @@ public final class SentryReporting implements AutoCloseable {
       appender.setContext(context);
       appender.setMinimumEventLevel(Level.ERROR);
       appender.setMinimumBreadcrumbLevel(Level.INFO);
+      // a failed call is reported once, by the call monitor, with its request: not again as its access-log line
+      appender.addFilter(new Filter<>() {
+        @Override
+        public FilterReply decide(ILoggingEvent event) {
+          return CallMonitor.ACCESS_LOGGER.equals(event.getLoggerName()) ? FilterReply.DENY : FilterReply.NEUTRAL;
+        }
+      });
       appender.start();
       context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(appender);
     }

@@ -6,9 +6,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import org.softwareheritage.provenance.proto.WhereAreOneRequest;
 
-/** Refuses a WhereAreOne request naming more SWHIDs than the limit, with INVALID_ARGUMENT. */
+/** Refuses a request naming more SWHIDs than the limit (WhereAreOne), with INVALID_ARGUMENT. */
 public final class SwhidLimit implements ServerInterceptor {
   private final int maxSwhids;
 
@@ -25,9 +24,9 @@ public final class SwhidLimit implements ServerInterceptor {
 
       @Override
       public void onMessage(ReqT message) {
-        if (message instanceof WhereAreOneRequest request && request.getSwhidCount() > maxSwhids) {
+        if (message instanceof SwhidRequest request && request.swhidCount() > maxSwhids) {
           rejected = true;
-          call.close(Status.INVALID_ARGUMENT.withDescription("the request names " + request.getSwhidCount()
+          call.close(Status.INVALID_ARGUMENT.withDescription("the request names " + request.swhidCount()
               + " SWHIDs; at most " + maxSwhids + " are allowed per request"), new Metadata());
           return;
         }

@@ -25,7 +25,8 @@ public final class LookupBatch {
     positions = new long[capacity];
   }
 
-  public int capacity() {
-    return rows.length;
+  /** Heap bytes of a batch of {@code capacity} SWHIDs (five longs each). */
+  public static long heapBytes(int capacity) {
+    return 5L * Long.BYTES * capacity;
   }
 }

@@ -28,7 +28,9 @@ import org.apache.parquet.schema.Types;
 /**
  * Streams the rows of one table into ZSTD-compressed Parquet files of the database layout, the way
  * the upstream writer lays out a large database: several files per table, row groups of a bounded
- * number of rows, each column chunk with min/max statistics. Memory is one row group at a time.
+ * number of rows, each column chunk with min/max statistics, each page with its CRC-32 (so a reader
+ * that verifies page checksums, e.g. pyarrow's {@code page_checksum_verification}, detects a
+ * damaged page). Memory is one row group at a time.
  *
  * <p>{@link TableWriter} cannot do this: Arrow Java's {@code DatasetFileWriter} takes no writer
  * properties (no compression, no row-group size). parquet-arrow's {@code SchemaConverter} is not
@@ -83,7 +85,7 @@ public final class ParquetTableWriter implements Closeable {
         .withPageSize(PAGE_BYTES)
         .withDictionaryEncoding(true)
         .withStatisticsEnabled(true)
-        .withPageWriteChecksumEnabled(false)
+        .withPageWriteChecksumEnabled(true)
         .build();
     this.row = new Row(table.allColumns().size());
     Files.createDirectories(tableDirectory);

@@ -13,18 +13,23 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.server.example.ExampleDatabase;
+import org.softwareheritage.provenance.server.ProvenanceServer;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
+import org.softwareheritage.provenance.server.testing.OpsServer;
 import org.softwareheritage.provenance.server.testing.RunningServer;
+import org.softwareheritage.provenance.server.testing.SelfSignedCertificate;
+import org.softwareheritage.provenance.server.testing.Settings;
 import picocli.CommandLine;
 
 /**
  * {@code health} against real servers: serving, not serving (with and without {@code --any-status}),
- * unknown service, nothing listening.
+ * unknown service, TLS, the liveness name, nothing listening.
  */
 class HealthCommandTest {
   @Test
@@ -67,6 +72,33 @@ class HealthCommandTest {
       assertEquals("NOT_SERVING", live.out.strip());
     } finally {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A TLS server, its health read through its own certificate; the liveness name answers while loading. */
+  @Test
+  void tlsAndLiveness(@TempDir Path directory) throws Exception {
+    SelfSignedCertificate certificate = SelfSignedCertificate.write(directory);
+    Settings settings = new Settings();
+    settings.tlsCert = certificate.certificate();
+    settings.tlsKey = certificate.privateKey();
+    try (OpsServer server = OpsServer.listen(settings.build(), Map.of(), builder -> { })) {
+      String target = "127.0.0.1:" + server.port();
+      Run loading = run("health", "--target", target, "--ca-file", certificate.certificate().toString());
+      assertEquals(1, loading.exitCode, loading.err);
+      assertEquals("NOT_SERVING", loading.out.strip(), "the database is not loaded");
+      Run live = run("health", "--target", target, "--ca-file", certificate.certificate().toString(),
+          "--service", ProvenanceServer.LIVENESS);
+      assertEquals(0, live.exitCode, live.err);
+      assertEquals("SERVING", live.out.strip());
+      server.server().setMaintenance(true);
+      assertEquals(0, run("health", "--target", target, "--ca-file", certificate.certificate().toString(),
+          "--service", ProvenanceServer.LIVENESS).exitCode, "liveness stays SERVING in maintenance");
+      Run plaintext = run("health", "--target", target, "--timeout", "PT2S");
+      assertEquals(1, plaintext.exitCode);
+      assertTrue(plaintext.err.startsWith("error: health check of " + target + " failed: UNAVAILABLE"), plaintext.err);
+      Run untrusted = run("health", "--target", target, "--timeout", "PT2S", "--tls");
+      assertEquals(1, untrusted.exitCode, "a self-signed certificate is not trusted by default");
     }
   }
 

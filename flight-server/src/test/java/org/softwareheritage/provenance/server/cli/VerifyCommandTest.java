@@ -19,7 +19,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.softwareheritage.provenance.server.ops.Manifest;
+import org.softwareheritage.provenance.server.storage.Manifest;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.TableWriter;
 import org.softwareheritage.provenance.server.testing.ExampleDirectory;

@@ -198,6 +198,59 @@ class LimitsTest {
     }
   }
 
+  /** Guessing tokens costs calls of the address's rate limit: once spent, the guesser gets RESOURCE_EXHAUSTED. */
+  @Test
+  void refusedTokensCountAgainstTheRateLimit() throws Exception {
+    Settings settings = new Settings();
+    settings.authTokenFile = java.nio.file.Files.writeString(directory.resolve("tokens"), "webapp s3cret-1\n");
+    settings.rateLimit = 1L;
+    settings.rateLimitBurst = 2L;
+    try (OpsServer server = start(settings)) {
+      var guesser = ProvenanceServiceGrpc.newBlockingStub(server.channel()).withInterceptors(bearer("guess-1"));
+      for (int i = 0; i < 2; i++) {
+        assertEquals(Status.Code.UNAUTHENTICATED, assertThrows(StatusRuntimeException.class,
+            () -> guesser.whereIsOne(KNOWN)).getStatus().getCode());
+      }
+      StatusRuntimeException limited = assertThrows(StatusRuntimeException.class, () -> guesser.whereIsOne(KNOWN));
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, limited.getStatus().getCode());
+      assertTrue(limited.getStatus().getDescription().contains("exceeded for 127.0.0.1"), limited.getStatus().getDescription());
+      assertTrue(Long.parseLong(limited.getTrailers().get(PUSHBACK)) > 0);
+      // an authenticated client has a bucket of its own
+      assertEquals(swhid("rev", "03"), ProvenanceServiceGrpc.newBlockingStub(server.channel())
+          .withInterceptors(bearer("s3cret-1")).whereIsOne(KNOWN).getAnchor());
+    }
+  }
+
+  /** Behind the ingress every call comes from an ingress pod: the trusted forwarded header names the client. */
+  @Test
+  void rateLimitKeyedOnTheTrustedForwardedHeader() throws Exception {
+    Settings settings = new Settings();
+    settings.rateLimit = 1L;
+    settings.rateLimitBurst = 1L;
+    settings.rateLimitKeyHeader = "X-Forwarded-For";
+    try (OpsServer server = start(settings)) {
+      var first = ProvenanceServiceGrpc.newBlockingStub(server.channel()).withInterceptors(header("x-forwarded-for",
+          "198.51.100.7, 203.0.113.1"));
+      first.whereIsOne(KNOWN);
+      StatusRuntimeException limited = assertThrows(StatusRuntimeException.class, () -> first.whereIsOne(KNOWN));
+      assertTrue(limited.getStatus().getDescription().contains("exceeded for 203.0.113.1;"), limited.getStatus().getDescription());
+      // another client (the forged first entry does not matter), and a direct one
+      ProvenanceServiceGrpc.newBlockingStub(server.channel()).withInterceptors(header("x-forwarded-for",
+          "198.51.100.7, 203.0.113.2")).whereIsOne(KNOWN);
+      ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN);
+    }
+  }
+
+  private static io.grpc.ClientInterceptor bearer(String token) {
+    return header("authorization", "Bearer " + token);
+  }
+
+  private static io.grpc.ClientInterceptor header(String name, String value) {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value);
+    return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers);
+  }
+
   private static int countResults(Iterator<WhereIsOneResult> results) {
     int count = 0;
     while (results.hasNext()) {

@@ -45,8 +45,10 @@ import org.softwareheritage.provenance.server.testing.OpsServer;
 import org.softwareheritage.provenance.server.testing.Settings;
 
 /**
- * Metrics reach a real UDP statsd listener and the Prometheus scrape, for gRPC and Flight calls;
- * INTERNAL errors and load failures reach a local Sentry ingest, client errors do not.
+ * Metrics reach a real UDP statsd listener with upstream's names and tags (every call, unary too:
+ * requests_total, frames_total, response_wall_time_ms, streaming_wall_time_ms; path, numeric HTTP
+ * status, grpc_status) and the Prometheus scrape, for gRPC and Flight calls; INTERNAL errors and
+ * load failures reach a local Sentry ingest once each, client errors do not.
  */
 class MetricsAndSentryTest {
   private static final String PREFIX = "swh_provenance_grpc_server.";
@@ -75,22 +77,28 @@ class MetricsAndSentryTest {
       stub.whereAreOne(WhereAreOneRequest.newBuilder().addSwhid(swhid("cnt", "01")).build()).forEachRemaining(r -> { });
       flight.listFlights(Criteria.ALL).forEach(info -> { });
 
-      List<String> lines = awaitLines(statsd, List.of(
+      awaitLines(statsd, List.of(
           metric("requests_total:1\\|c", WHERE_IS_ONE, "OK"),
           metric("requests_total:1\\|c", WHERE_IS_ONE, "INVALID_ARGUMENT"),
+          metric("frames_total:2\\|c", WHERE_IS_ONE, "OK"),
+          metric("frames_total:1\\|c", WHERE_IS_ONE, "INVALID_ARGUMENT"),
           metric("response_wall_time_ms:[0-9.]+\\|ms", WHERE_IS_ONE, "OK"),
+          metric("streaming_wall_time_ms:[0-9.]+\\|ms", WHERE_IS_ONE, "OK"),
           metric("streaming_wall_time_ms:[0-9.]+\\|ms", "/swh.provenance.ProvenanceService/WhereAreOne", "OK"),
-          metric("requests_total:1\\|c", "/arrow.flight.protocol.FlightService/ListFlights", "OK")));
-      assertTrue(lines.stream().noneMatch(line -> line.startsWith(PREFIX + "streaming_wall_time_ms")
-          && line.contains(WHERE_IS_ONE)), "unary calls have no streaming time: " + lines);
+          metric("frames_total:2\\|c", "/swh.provenance.ProvenanceService/WhereAreOne", "OK"),
+          metric("requests_total:1\\|c", "/arrow.flight.protocol.FlightService/ListFlights", "OK"),
+          metric("frames_total:7\\|c", "/arrow.flight.protocol.FlightService/ListFlights", "OK")));
 
       String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + server.ops().metricsPort() + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString()).body();
       for (String expected : List.of(
-          "swh_provenance_grpc_server_requests_total{path=\"" + WHERE_IS_ONE + "\",status=\"OK\"} 1.0",
-          "swh_provenance_grpc_server_response_wall_time_seconds_count{path=\"" + WHERE_IS_ONE + "\",status=\"OK\"} 1",
-          "swh_provenance_grpc_server_response_wall_time_seconds_bucket{path=\"" + WHERE_IS_ONE + "\",status=\"OK\",le=\"+Inf\"} 1",
+          "swh_provenance_grpc_server_requests_total{grpc_status=\"OK\",path=\"" + WHERE_IS_ONE + "\",status=\"200\"} 1.0",
+          "swh_provenance_grpc_server_frames_total{grpc_status=\"OK\",path=\"" + WHERE_IS_ONE + "\",status=\"200\"} 2.0",
+          "swh_provenance_grpc_server_response_wall_time_seconds_count{grpc_status=\"OK\",path=\"" + WHERE_IS_ONE
+              + "\",status=\"200\"} 1",
+          "swh_provenance_grpc_server_response_wall_time_seconds_bucket{grpc_status=\"OK\",path=\"" + WHERE_IS_ONE
+              + "\",status=\"200\",le=\"+Inf\"} 1",
           "swh_provenance_grpc_server_table_rows{table=\"nodes\"} 24.0",
           "swh_provenance_grpc_server_arrow_allocated_bytes ",
           "swh_provenance_grpc_server_database_mapped_bytes 0.0",
@@ -144,19 +152,20 @@ class MetricsAndSentryTest {
 
   /**
    * A DogStatsD line whose name and value match {@code value} (a regex, e.g. {@code requests_total:1\\|c})
-   * carrying the STATSD_TAGS of the test (variables substituted) and the call's path and status.
+   * carrying the STATSD_TAGS of the test (variables substituted), the call's path, the HTTP status
+   * 200 and the gRPC status.
    */
-  private static Predicate<String> metric(String value, String path, String status) {
+  private static Predicate<String> metric(String value, String path, String grpcStatus) {
     Pattern pattern = Pattern.compile(Pattern.quote(PREFIX) + value + "\\|#(.*)");
     return line -> {
       Matcher matcher = pattern.matcher(line);
       return matcher.matches() && Set.of(matcher.group(1).split(",")).containsAll(Set.of(
-          "env:test", "host:node-7", "pod:provenance-0", "path:" + path, "status:" + status));
+          "env:test", "host:node-7", "pod:provenance-0", "path:" + path, "status:200", "grpc_status:" + grpcStatus));
     };
   }
 
   /** Reads datagrams (each may hold several lines) until every expectation has matched a line. */
-  private static List<String> awaitLines(DatagramSocket socket, List<Predicate<String>> expectations) throws Exception {
+  private static void awaitLines(DatagramSocket socket, List<Predicate<String>> expectations) throws Exception {
     List<String> lines = new ArrayList<>();
     List<Predicate<String>> pending = new ArrayList<>(expectations);
     long deadline = System.nanoTime() + 10_000_000_000L;
@@ -175,7 +184,6 @@ class MetricsAndSentryTest {
       }
     }
     assertTrue(pending.isEmpty(), pending.size() + " expected lines not received; got:\n" + String.join("\n", lines));
-    return lines;
   }
 
   private static String awaitRequest(CapturingHttpServer server, Predicate<String> matching) throws InterruptedException {

@@ -29,12 +29,10 @@ public final class OpsServer implements AutoCloseable {
   private final ManagedChannel channel;
   private IndexedDatabase data;
 
-  private OpsServer(OperationsSettings settings, Map<String, String> env, Consumer<NettyServerBuilder> extra)
-      throws Exception {
+  private OpsServer(OperationsSettings settings, Map<String, String> env, FlightOptions flight,
+      Consumer<NettyServerBuilder> extra) throws Exception {
     ops = Operations.start(settings, env);
-    server = ProvenanceServer.listen(new InetSocketAddress("127.0.0.1", 0), allocator,
-        new FlightOptions(FlightOptions.DEFAULT.endpointRows(), FlightOptions.DEFAULT.batchRows(),
-            settings.maxSwhidsPerRequest()), builder -> {
+    server = ProvenanceServer.listen(new InetSocketAddress("127.0.0.1", 0), allocator, flight, builder -> {
       ops.configure(builder);
       extra.accept(builder);
     });
@@ -46,20 +44,35 @@ public final class OpsServer implements AutoCloseable {
   /** Listening, nothing loaded yet. */
   public static OpsServer listen(OperationsSettings settings, Map<String, String> env,
       Consumer<NettyServerBuilder> extra) throws Exception {
-    return new OpsServer(settings, env, extra);
+    return new OpsServer(settings, env, flightOptions(settings, FlightOptions.DEFAULT.batchRows()), extra);
   }
 
   /** Listening and serving {@code database}. */
   public static OpsServer start(Path database, OperationsSettings settings, Map<String, String> env) throws Exception {
-    OpsServer server = listen(settings, env, builder -> { });
+    return start(database, settings, env, FlightOptions.DEFAULT.batchRows());
+  }
+
+  /** Listening and serving {@code database}, Flight batches of {@code batchRows} rows. */
+  public static OpsServer start(Path database, OperationsSettings settings, Map<String, String> env, int batchRows)
+      throws Exception {
+    OpsServer server = new OpsServer(settings, env, flightOptions(settings, batchRows), builder -> { });
     server.load(database);
     return server;
+  }
+
+  private static FlightOptions flightOptions(OperationsSettings settings, int batchRows) {
+    return new FlightOptions(FlightOptions.DEFAULT.endpointRows(), batchRows, settings.maxSwhidsPerRequest());
   }
 
   /** Loads {@code database} and starts serving it. */
   public void load(Path database) throws Exception {
     data = ops.load(() -> IndexedDatabase.build(DatabaseLocation.of(database), allocator, new MemoryStore()));
     server.serve(data);
+  }
+
+  /** The root allocator the database and Flight streams allocate from. */
+  public BufferAllocator allocator() {
+    return allocator;
   }
 
   public Operations ops() {

@@ -23,10 +23,13 @@ public final class Settings {
   public Path tlsCert;
   public Path tlsKey;
   public Path maintenanceFile;
+  public Integer maxConcurrentCallsPerClient;
+  public String rateLimitKeyHeader;
+  public Long callMemoryBudget;
 
   public OperationsSettings build() {
     return new OperationsSettings(metricsBind, maxCallTime, maxSwhidsPerRequest, maxMessageSize, maxConcurrentCalls,
         rateLimit, rateLimitBurst, authTokenFile, jwks, jwtIssuer, jwtAudience, jwtRequiredRole, adminTokenFile,
-        tlsCert, tlsKey, maintenanceFile);
+        tlsCert, tlsKey, maintenanceFile, maxConcurrentCallsPerClient, rateLimitKeyHeader, callMemoryBudget);
   }
 }
