@@ -66,6 +66,11 @@ class Server:
         assert self.process.wait(30) == 0
 
 
+    def cpu_seconds(self):
+        """CPU time the server process has used, user and system (from /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def live_heap(self):
         """Bytes of the objects the server's heap holds alive: the total of a class histogram,
         which jcmd takes after a full garbage collection."""
@@ -123,6 +128,15 @@ def concurrently(calls, timeout=600):
             except Exception as error:  # the outcome under test, whatever it is
                 outcomes.append(error)
         return outcomes
+
+
+@pytest.fixture(scope="session")
+def synthetic_database(tmp_path_factory):
+    """A gen-synthetic --scale 0.2 database (0.5 M nodes, 1.9 M rows), written once by the jar under test."""
+    database = tmp_path_factory.mktemp("synthetic") / "db"
+    subprocess.run([*JAVA, "-jar", str(JAR), "gen-synthetic", str(database), "--scale", "0.2"],
+                   check=True, capture_output=True, timeout=300)
+    return database
 
 
 @pytest.fixture(scope="session")

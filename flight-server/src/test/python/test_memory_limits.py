@@ -2,6 +2,7 @@
 pod: the packaged jar sized as the chart's default pod (2 GiB: heap 10 %, exit on OutOfMemoryError),
 under calls the documented limits allow. Scenarios use chart_sized_server and concurrently (conftest)."""
 import json
+import time
 
 import grpc
 import pyarrow as pa
@@ -93,4 +94,32 @@ def test_huge_keys_ticket_is_refused_without_exhausting_the_heap():
         assert all(capped in outcome or "short of memory" in outcome for outcome in outcomes), outcomes
         assert capped in get(keys)
         assert get(json.dumps({"table": "nodes", "keys": [0, 8, 11]}).encode()) == 3
+        client.close()
+
+
+def test_all_anchors_of_the_hottest_content_stream_with_bounded_heap_and_stop_at_the_deadline(synthetic_database):
+    """The probe: 8 concurrent all_anchors DoGets of the hottest content killed a pod of the chart's
+    sizing (a map of every anchor was built before the first batch), and one kept working 3 s after
+    its deadline. Now each holds a cursor and a batch, and stops with its call."""
+    sidecar = json.loads((synthetic_database / "_synthetic.json").read_text())
+    ticket = flight.Ticket(json.dumps({"provenance": [sidecar["hot_contents"][0]], "all_anchors": True}))
+    with chart_sized_server(["--database", str(synthetic_database)]) as server:
+        client = flight.connect(f"grpc://{server.address}")
+        idle = server.live_heap()
+        # read one batch each, then stop reading: the streams wait for their clients
+        readers = [client.do_get(ticket, options=flight.FlightCallOptions(timeout=30)) for _ in range(8)]
+        first = [reader.read_chunk().data.num_rows for reader in readers]
+        assert all(rows == 65_536 for rows in first), first
+        per_call = (server.live_heap() - idle) / len(readers)
+        assert per_call < 16 * 2**20, f"{per_call / 2**20:.1f} MiB of heap per all_anchors call"
+        for reader in readers:
+            reader.cancel()
+
+        reader = client.do_get(ticket, options=flight.FlightCallOptions(timeout=0.5))
+        reader.read_chunk()
+        time.sleep(2)
+        before = server.cpu_seconds()
+        time.sleep(2)
+        after_deadline = server.cpu_seconds() - before
+        assert after_deadline < 0.5, f"{after_deadline:.2f} CPU seconds of work after the call's deadline"
         client.close()

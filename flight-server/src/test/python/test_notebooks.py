@@ -1,7 +1,6 @@
 """Every notebook runs end to end within a time budget, against the demo database and against a
 synthetic database of scale 0.2 (540 000 nodes, 1.9 M rows); one runs against a server that requires
 a bearer token. Notebooks are committed without outputs."""
-import subprocess
 import time
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pyarrow.flight as flight
 import pytest
 from nbclient import NotebookClient
 
-from conftest import JAR, JAVA, start_server
+from conftest import start_server
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[4] / "notebooks").glob("*.ipynb"))
 #: Seconds for one notebook, kernel start included (about 10 s on the synthetic database).
@@ -57,12 +56,9 @@ def test_committed_without_outputs(path):
 
 
 @pytest.fixture(scope="module")
-def synthetic_uri(tmp_path_factory):
-    """A server on a gen-synthetic --scale 0.2 database, written by the jar under test."""
-    database = tmp_path_factory.mktemp("synthetic") / "db"
-    subprocess.run([*JAVA, "-jar", str(JAR), "gen-synthetic", str(database), "--scale", "0.2"],
-                   check=True, capture_output=True, timeout=300)
-    with start_server(["--database", str(database)]) as server:
+def synthetic_uri(synthetic_database):
+    """A server on the gen-synthetic --scale 0.2 database."""
+    with start_server(["--database", str(synthetic_database)]) as server:
         yield f"grpc://{server.address}"
 
 
