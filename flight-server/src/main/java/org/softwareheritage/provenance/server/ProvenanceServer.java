@@ -31,6 +31,7 @@ import org.softwareheritage.provenance.server.flight.ProvenanceFlightProducer;
 import org.softwareheritage.provenance.server.grpc.LoadingGate;
 import org.softwareheritage.provenance.server.grpc.ProvenanceGrpcService;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
+import org.softwareheritage.provenance.server.ops.OperationsSettings;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
 
 /**
@@ -41,9 +42,6 @@ import org.softwareheritage.provenance.server.query.ProvenanceQueries;
  * work during a long load; {@link #serve} makes it ready.
  */
 public final class ProvenanceServer implements AutoCloseable {
-  /** Largest request accepted by default: room for a WhereAreOne of about a million SWHIDs. */
-  public static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
-
   /**
    * Bytes a Flight stream may have queued for its client before its producer waits. Flight's
    * default (10 MiB) would let every stream whose client stops reading pin that much memory
@@ -72,39 +70,30 @@ public final class ProvenanceServer implements AutoCloseable {
   private final ExecutorService streams;
   private final BufferAllocator flightMemory;
   private final FlightOptions flightOptions;
-  private final AtomicReference<ProvenanceQueries> queries;
-  private final DeferredFlightProducer flight;
-  private final LoadingGate gate;
-  private boolean loaded;
+  private final AtomicReference<Loaded> loaded;
   private boolean maintenance;
   private boolean draining;
   private volatile Runnable endRunningCalls = () -> { };
 
+  /** What the APIs answer from once a database is served: set once, by {@link #serve}. */
+  private record Loaded(ProvenanceQueries queries, ProvenanceFlightProducer flight) {}
+
   private ProvenanceServer(FlightServer server, HealthStatusManager health, ExecutorService workers,
-      ExecutorService streams,
-      BufferAllocator flightMemory, FlightOptions flightOptions, AtomicReference<ProvenanceQueries> queries,
-      DeferredFlightProducer flight, LoadingGate gate) {
+      ExecutorService streams, BufferAllocator flightMemory, FlightOptions flightOptions,
+      AtomicReference<Loaded> loaded) {
     this.server = server;
     this.health = health;
     this.workers = workers;
     this.streams = streams;
     this.flightMemory = flightMemory;
     this.flightOptions = flightOptions;
-    this.queries = queries;
-    this.flight = flight;
-    this.gate = gate;
+    this.loaded = loaded;
   }
 
-  /** Starts serving {@code data} on {@code address} (port 0: an ephemeral port). */
-  public static ProvenanceServer start(InetSocketAddress address, IndexedDatabase data, BufferAllocator allocator)
-      throws IOException {
-    return start(address, data, allocator, FlightOptions.DEFAULT, builder -> { });
-  }
-
-  /** {@link #listen}, then {@link #serve} {@code data}. */
+  /** {@link #listen} (lookups on the transport thread), then {@link #serve} {@code data}. */
   public static ProvenanceServer start(InetSocketAddress address, IndexedDatabase data, BufferAllocator allocator,
       FlightOptions flight, Consumer<NettyServerBuilder> transport) throws IOException {
-    ProvenanceServer server = listen(address, allocator, flight, transport);
+    ProvenanceServer server = listen(address, allocator, flight, true, transport);
     server.serve(data);
     return server;
   }
@@ -112,11 +101,14 @@ public final class ProvenanceServer implements AutoCloseable {
   /**
    * Starts listening on {@code address} with nothing to serve yet: health reports NOT_SERVING and
    * calls answer UNAVAILABLE until {@link #serve} is called. Flight streams are allocated from a
-   * child of {@code allocator} and cut as {@code flight} says; {@code transport} adds interceptors
-   * and transport settings (limits, TLS, keepalive) to the Netty server before it is built.
+   * child of {@code allocator} and cut as {@code flight} says. With {@code inlineLookups},
+   * WhereIsOne and health checks run on the transport thread (see {@link InlineLookups}); without,
+   * every call runs on the workers, which an interceptor that may block (fetching keys over HTTP)
+   * needs. {@code transport} adds interceptors and transport settings (limits, TLS, keepalive) to
+   * the Netty server before it is built.
    */
   public static ProvenanceServer listen(InetSocketAddress address, BufferAllocator allocator, FlightOptions flight,
-      Consumer<NettyServerBuilder> transport) throws IOException {
+      boolean inlineLookups, Consumer<NettyServerBuilder> transport) throws IOException {
     HealthStatusManager health = new HealthStatusManager();
     ExecutorService workers = Executors.newFixedThreadPool(
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("grpc-worker", true));
@@ -124,23 +116,24 @@ public final class ProvenanceServer implements AutoCloseable {
     // thread: a stream waits for its client, and must not take a worker that other calls need
     ExecutorService streams = Executors.newCachedThreadPool(new DefaultThreadFactory("flight-stream", true));
     BufferAllocator flightMemory = allocator.newChildAllocator("flight", 0, Long.MAX_VALUE);
-    AtomicReference<ProvenanceQueries> queries = new AtomicReference<>();
-    DeferredFlightProducer producer = new DeferredFlightProducer();
-    LoadingGate gate = new LoadingGate();
+    AtomicReference<Loaded> loaded = new AtomicReference<>();
     Consumer<NettyServerBuilder> services = builder -> {
       // the Flight builder gives gRPC its executor (streams); callbacks go to the workers instead
       builder.executor(workers)
-          .callExecutor(new InlineLookups())
-          .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-          .addService(ProvenanceGrpcService.definition(queries::get))
+          .maxInboundMessageSize(OperationsSettings.DEFAULT_MAX_MESSAGE_SIZE)
+          .addService(ProvenanceGrpcService.definition(() -> loaded.get().queries()))
           .addService(health.getHealthService())
           .addService(ProtoReflectionServiceV1.newInstance())
-          .intercept(gate)
+          .intercept(new LoadingGate(() -> loaded.get() != null))
           .intercept(new FlightDescriptorCheck());
+      if (inlineLookups) {
+        builder.callExecutor(new InlineLookups());
+      }
       transport.accept(builder);
     };
     FlightServer server = FlightServer.builder(flightMemory,
-            Location.forGrpcInsecure(address.getHostString(), address.getPort()), producer)
+            Location.forGrpcInsecure(address.getHostString(), address.getPort()),
+            new DeferredFlightProducer(() -> loaded.get().flight()))
         .executor(streams)
         .backpressureThreshold(FLIGHT_READY_THRESHOLD_BYTES)
         .transportHint("grpc.builderConsumer", services)
@@ -154,7 +147,7 @@ public final class ProvenanceServer implements AutoCloseable {
       throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
     }
     ProvenanceServer started =
-        new ProvenanceServer(server, health, workers, streams, flightMemory, flight, queries, producer, gate);
+        new ProvenanceServer(server, health, workers, streams, flightMemory, flight, loaded);
     health.setStatus(LIVENESS, ServingStatus.SERVING);
     started.updateHealth();
     return started;
@@ -164,8 +157,7 @@ public final class ProvenanceServer implements AutoCloseable {
    * Moves WhereIsOne and health checks onto the transport thread once grpc-java has started them
    * on a worker: the lookup and the response then run where the request was read, without a
    * hand-off to a worker and back per call (8 clients on two cores: 15-35 % more calls per
-   * second). Other calls stay on the worker pool. Operations replaces this supplier when an
-   * interceptor may block.
+   * second). Other calls stay on the worker pool.
    */
   private static final class InlineLookups implements ServerCallExecutorSupplier {
     private static final Set<String> INLINE_METHODS = Set.of(
@@ -180,11 +172,8 @@ public final class ProvenanceServer implements AutoCloseable {
 
   /** Starts answering from {@code data}; health turns SERVING unless in maintenance. */
   public synchronized void serve(IndexedDatabase data) {
-    ProvenanceQueries answering = new ProvenanceQueries(data.index());
-    queries.set(answering);
-    flight.set(new ProvenanceFlightProducer(data, answering, flightMemory, flightOptions, streams));
-    gate.open();
-    loaded = true;
+    ProvenanceQueries queries = new ProvenanceQueries(data.index());
+    loaded.set(new Loaded(queries, new ProvenanceFlightProducer(data, queries, flightMemory, flightOptions, streams)));
     updateHealth();
   }
 
@@ -198,7 +187,7 @@ public final class ProvenanceServer implements AutoCloseable {
     if (draining) {
       return;
     }
-    ServingStatus status = loaded && !maintenance ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    ServingStatus status = loaded.get() != null && !maintenance ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     for (String service : HEALTH_SERVICE_NAMES) {
       health.setStatus(service, status);
     }

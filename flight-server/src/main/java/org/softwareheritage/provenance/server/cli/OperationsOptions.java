@@ -17,20 +17,24 @@ final class OperationsOptions {
       description = "Serve the Prometheus scrape (/metrics) and the admin maintenance switch (/maintenance) here (default: off).")
   InetSocketAddress metricsBind;
 
-  @Option(names = "--max-call-time", paramLabel = "DURATION", defaultValue = "${env:SWH_PROVENANCE_MAX_CALL_TIME:-PT60S}",
+  @Option(names = "--max-call-time", paramLabel = "DURATION", defaultValue = "${env:SWH_PROVENANCE_MAX_CALL_TIME:-"
+      + OperationsSettings.DEFAULT_MAX_CALL_TIME + "}",
       description = "Longest a call may run; a shorter client deadline wins (ISO-8601, default: ${DEFAULT-VALUE}).")
   Duration maxCallTime;
 
   @Option(names = "--max-swhids-per-request", paramLabel = "N",
-      defaultValue = "${env:SWH_PROVENANCE_MAX_SWHIDS_PER_REQUEST:-1000000}",
+      defaultValue = "${env:SWH_PROVENANCE_MAX_SWHIDS_PER_REQUEST:-"
+          + OperationsSettings.DEFAULT_MAX_SWHIDS_PER_REQUEST + "}",
       description = "Most SWHIDs one WhereAreOne or bulk request may name (default: ${DEFAULT-VALUE}).")
   int maxSwhidsPerRequest;
 
-  @Option(names = "--max-message-size", paramLabel = "BYTES", defaultValue = "${env:SWH_PROVENANCE_MAX_MESSAGE_SIZE:-67108864}",
+  @Option(names = "--max-message-size", paramLabel = "BYTES", defaultValue = "${env:SWH_PROVENANCE_MAX_MESSAGE_SIZE:-"
+      + OperationsSettings.DEFAULT_MAX_MESSAGE_SIZE + "}",
       description = "Largest inbound message in bytes (default: ${DEFAULT-VALUE}, 64 MiB).")
   int maxMessageSize;
 
-  @Option(names = "--max-concurrent-calls", paramLabel = "N", defaultValue = "${env:SWH_PROVENANCE_MAX_CONCURRENT_CALLS:-256}",
+  @Option(names = "--max-concurrent-calls", paramLabel = "N", defaultValue = "${env:SWH_PROVENANCE_MAX_CONCURRENT_CALLS:-"
+      + OperationsSettings.DEFAULT_MAX_CONCURRENT_CALLS + "}",
       description = "Most calls (unary and streaming) running at once (default: ${DEFAULT-VALUE}).")
   int maxConcurrentCalls;
 
@@ -98,7 +102,21 @@ final class OperationsOptions {
       description = "Log lines as text or one JSON object per line (default: ${DEFAULT-VALUE}).")
   String logFormat;
 
+  /**
+   * The settings, once the options that only make sense together are checked.
+   *
+   * @throws IllegalArgumentException naming the options that do not fit
+   */
   OperationsSettings settings() {
+    if (jwks != null && (jwtIssuer == null || jwtAudience == null)) {
+      throw new IllegalArgumentException("--jwks needs --jwt-issuer and --jwt-audience");
+    }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+    }
+    if (maxConcurrentCallsPerClient != null && maxConcurrentCallsPerClient < 1) {
+      throw new IllegalArgumentException("--max-concurrent-calls-per-client must be at least 1");
+    }
     return new OperationsSettings(metricsBind, maxCallTime, maxSwhidsPerRequest, maxMessageSize, maxConcurrentCalls,
         rateLimit, rateLimitBurst, authTokenFile, jwks, jwtIssuer, jwtAudience, jwtRequiredRole, adminTokenFile,
         tlsCert, tlsKey, maintenanceFile, maxConcurrentCallsPerClient, rateLimitKeyHeader, callMemoryBudget);

@@ -69,11 +69,11 @@ final class ServeCommand implements Callable<Integer> {
   private Duration drainTimeout;
 
   @Option(names = "--flight-endpoint-rows", paramLabel = "ROWS",
-      defaultValue = "${env:SWH_PROVENANCE_FLIGHT_ENDPOINT_ROWS:-4194304}",
+      defaultValue = "${env:SWH_PROVENANCE_FLIGHT_ENDPOINT_ROWS:-" + FlightOptions.DEFAULT_ENDPOINT_ROWS + "}",
       description = "Tables with more rows are offered as several Flight endpoints of at most ROWS rows (default: ${DEFAULT-VALUE}).")
   private int endpointRows;
 
-  @Option(names = "--flight-batch-rows", paramLabel = "ROWS", defaultValue = "${env:SWH_PROVENANCE_FLIGHT_BATCH_ROWS:-65536}",
+  @Option(names = "--flight-batch-rows", paramLabel = "ROWS", defaultValue = "${env:SWH_PROVENANCE_FLIGHT_BATCH_ROWS:-" + FlightOptions.DEFAULT_BATCH_ROWS + "}",
       description = "Rows per Flight record batch (default: ${DEFAULT-VALUE}).")
   private int batchRows;
 
@@ -98,7 +98,8 @@ final class ServeCommand implements Callable<Integer> {
     try (Operations ops = Operations.start(operations.settings(), System.getenv());
         BufferAllocator allocator = ArrowMemory.newRootAllocator();
         ProvenanceServer server = ProvenanceServer.listen(bind, allocator,
-            new FlightOptions(endpointRows, batchRows, operations.maxSwhidsPerRequest), ops::configure)) {
+            new FlightOptions(endpointRows, batchRows, operations.maxSwhidsPerRequest), !ops.mayBlockCalls(),
+            ops::configure)) {
       ops.attach(server, allocator);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndExit(server, released), "drain"));
       LOG.info("listening on {}:{}; {} {}", bind.getHostString(), server.port(),

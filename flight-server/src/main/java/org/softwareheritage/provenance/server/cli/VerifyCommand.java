@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
-import org.softwareheritage.provenance.server.ops.DatabaseVerifier;
+import org.softwareheritage.provenance.server.verify.DatabaseVerifier;
 import org.softwareheritage.provenance.server.storage.Manifest;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseIdentity;

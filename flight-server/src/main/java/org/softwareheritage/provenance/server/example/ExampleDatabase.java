@@ -8,7 +8,7 @@ import java.util.HexFormat;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
-import org.softwareheritage.provenance.server.storage.TableWriter;
+import org.softwareheritage.provenance.server.example.TableWriter;
 import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**

@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.softwareheritage.provenance.server.storage.ParquetTableWriter;
+import org.softwareheritage.provenance.server.example.ParquetTableWriter;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;

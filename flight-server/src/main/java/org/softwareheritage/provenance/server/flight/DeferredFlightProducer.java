@@ -1,9 +1,8 @@
 package org.softwareheritage.provenance.server.flight;
 
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.ActionType;
-import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.Criteria;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightInfo;
@@ -15,23 +14,19 @@ import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
 
 /**
- * The producer a Flight server is built with before its database is loaded: it answers from the
- * {@link ProvenanceFlightProducer} {@link #set} once loading is done, and UNAVAILABLE before.
+ * The producer a Flight server is built with before its database is loaded: every call goes to
+ * the producer {@code loaded} supplies, which exists once the server's loading gate lets calls
+ * through.
  */
 public final class DeferredFlightProducer implements FlightProducer {
-  private final AtomicReference<FlightProducer> loaded = new AtomicReference<>();
+  private final Supplier<FlightProducer> loaded;
 
-  /** Serves from {@code producer} from now on. */
-  public void set(ProvenanceFlightProducer producer) {
-    loaded.set(producer);
+  public DeferredFlightProducer(Supplier<FlightProducer> loaded) {
+    this.loaded = loaded;
   }
 
   private FlightProducer loaded() {
-    FlightProducer producer = loaded.get();
-    if (producer == null) {
-      throw CallStatus.UNAVAILABLE.withDescription("the database is loading, retry later").toRuntimeException();
-    }
-    return producer;
+    return loaded.get();
   }
 
   @Override

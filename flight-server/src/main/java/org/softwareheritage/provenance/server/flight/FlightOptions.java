@@ -1,6 +1,7 @@
 package org.softwareheritage.provenance.server.flight;
 
 import org.softwareheritage.provenance.server.grpc.RequestException;
+import org.softwareheritage.provenance.server.ops.OperationsSettings;
 
 /**
  * How Flight streams are cut and bounded: {@code endpointRows}, the most rows one endpoint of a
@@ -9,7 +10,12 @@ import org.softwareheritage.provenance.server.grpc.RequestException;
  * request may name.
  */
 public record FlightOptions(int endpointRows, int batchRows, int maxSwhidsPerRequest) {
-  public static final FlightOptions DEFAULT = new FlightOptions(4 * 1024 * 1024, 64 * 1024, 1_000_000);
+  /** Rows of one endpoint by default. */
+  public static final int DEFAULT_ENDPOINT_ROWS = 4 * 1024 * 1024;
+  /** Rows of one record batch by default. */
+  public static final int DEFAULT_BATCH_ROWS = 64 * 1024;
+  public static final FlightOptions DEFAULT = new FlightOptions(DEFAULT_ENDPOINT_ROWS, DEFAULT_BATCH_ROWS,
+      OperationsSettings.DEFAULT_MAX_SWHIDS_PER_REQUEST);
 
   public FlightOptions {
     if (endpointRows < 1 || batchRows < 1 || maxSwhidsPerRequest < 1) {

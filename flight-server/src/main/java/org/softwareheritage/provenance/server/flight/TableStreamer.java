@@ -17,6 +17,7 @@ import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.softwareheritage.provenance.server.index.RowRange;
+import org.softwareheritage.provenance.server.storage.Columns;
 import org.softwareheritage.provenance.server.storage.ColumnKind;
 import org.softwareheritage.provenance.server.storage.LongColumn;
 import org.softwareheritage.provenance.server.storage.Region;
@@ -236,14 +237,14 @@ final class TableStreamer {
       BufferAllocator allocator) {
     DictionaryProvider.MapDictionaryProvider dictionaries = new DictionaryProvider.MapDictionaryProvider();
     if (columns.stream().anyMatch(column -> table.kind(column) == ColumnKind.NODE_TYPE)) {
-      VarCharVector tags = new VarCharVector("type", allocator);
+      VarCharVector tags = new VarCharVector(Columns.TYPE, allocator);
       ObjectType[] types = ObjectType.values();
       tags.allocateNew(types.length);
       for (ObjectType type : types) {
         tags.setSafe(type.ordinal(), type.tag().getBytes(StandardCharsets.US_ASCII));
       }
       tags.setValueCount(types.length);
-      dictionaries.put(new Dictionary(tags, ColumnKind.NODE_TYPE.memoryField("type").getDictionary()));
+      dictionaries.put(new Dictionary(tags, ColumnKind.NODE_TYPE.memoryField(Columns.TYPE).getDictionary()));
     }
     return dictionaries;
   }

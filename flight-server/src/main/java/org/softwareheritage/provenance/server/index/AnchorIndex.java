@@ -1,6 +1,7 @@
 package org.softwareheritage.provenance.server.index;
 
 import org.apache.arrow.memory.util.MemoryUtil;
+import org.softwareheritage.provenance.server.storage.Columns;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.Progress;
 import org.softwareheritage.provenance.server.storage.Region;
@@ -58,8 +59,8 @@ final class AnchorIndex {
       MemoryUtil.putLong(index.dates + revrel * Long.BYTES, ProvenanceIndex.NO_DATE);
     }
     PackedRows.fillNone(index.originRows, revrels.count());
-    index.anchorFromRevisions(directoriesInRevisions, "dir", ObjectType.DIRECTORY);
-    index.anchorFromRevisions(contentsInRevisions, "cnt", ObjectType.CONTENT);
+    index.anchorFromRevisions(directoriesInRevisions, Columns.DIR, ObjectType.DIRECTORY);
+    index.anchorFromRevisions(contentsInRevisions, Columns.CNT, ObjectType.CONTENT);
     index.anchorContentsFromDirectories(contentsInDirectories);
     index.smallestOrigins(revisionsInOrigins, origins);
     return index;
@@ -85,15 +86,15 @@ final class AnchorIndex {
    */
   private void anchorFromRevisions(KeyRangeIndex index, String keyColumn, ObjectType keyType) {
     StoredTable table = index.table();
-    long revrelIds = table.u64Address("revrel");
-    long revrelDates = table.u64Address("revrel_author_date");
+    long revrelIds = table.u64Address(Columns.REVREL);
+    long revrelDates = table.u64Address(Columns.REVREL_AUTHOR_DATE);
     long[] revrelRows = new long[BLOCK];
     long[] ordinals = new long[BLOCK];
     Progress progress = new Progress("indexing table " + table.table().directory(), table.rowCount());
     for (long start = 0; start < table.rowCount(); start += BLOCK) {
       int count = (int) Math.min(BLOCK, table.rowCount() - start);
       for (int i = 0; i < count; i++) {
-        revrelRows[i] = nodeRow(table, "revrel", StoredTable.u64(revrelIds, start + i), ObjectType.REVISION,
+        revrelRows[i] = nodeRow(table, Columns.REVREL, StoredTable.u64(revrelIds, start + i), ObjectType.REVISION,
             ObjectType.RELEASE);
       }
       for (int i = 0; i < count; i++) {
@@ -130,7 +131,7 @@ final class AnchorIndex {
    */
   private void anchorContentsFromDirectories(KeyRangeIndex contentsInDirectories) {
     StoredTable table = contentsInDirectories.table();
-    long dirs = table.u64Address("dir");
+    long dirs = table.u64Address(Columns.DIR);
     long[] candidates = new long[BLOCK];
     long[] candidateDates = new long[BLOCK];
     long contentRow = -1;
@@ -138,7 +139,7 @@ final class AnchorIndex {
     for (long start = 0; start < table.rowCount(); start += BLOCK) {
       int count = (int) Math.min(BLOCK, table.rowCount() - start);
       for (int i = 0; i < count; i++) {
-        candidates[i] = anchorRow(nodeRow(table, "dir", StoredTable.u64(dirs, start + i), ObjectType.DIRECTORY,
+        candidates[i] = anchorRow(nodeRow(table, Columns.DIR, StoredTable.u64(dirs, start + i), ObjectType.DIRECTORY,
             ObjectType.DIRECTORY));
       }
       for (int i = 0; i < count; i++) {
@@ -147,7 +148,7 @@ final class AnchorIndex {
       for (int i = 0; i < count; i++) {
         long row = start + i;
         if (row == 0 || contentsInDirectories.key(row) != contentsInDirectories.key(row - 1)) {
-          contentRow = nodeRow(table, "cnt", contentsInDirectories.key(row), ObjectType.CONTENT, ObjectType.CONTENT);
+          contentRow = nodeRow(table, Columns.CNT, contentsInDirectories.key(row), ObjectType.CONTENT, ObjectType.CONTENT);
         }
         if (candidates[i] >= 0 && isEarlier(candidates[i], candidateDates[i], anchorRow(contentRow))) {
           PackedRows.put(anchorRows, contentRow, candidates[i]);
@@ -175,10 +176,10 @@ final class AnchorIndex {
 
   private void smallestOrigins(KeyRangeIndex revisionsInOrigins, OriginIndex origins) {
     StoredTable table = revisionsInOrigins.table();
-    long oris = table.u64Address("ori");
+    long oris = table.u64Address(Columns.ORI);
     for (long row = 0; row < table.rowCount(); row++) {
       if (row == 0 || revisionsInOrigins.key(row) != revisionsInOrigins.key(row - 1)) {
-        long revrelRow = nodeRow(table, "revrel", revisionsInOrigins.key(row), ObjectType.REVISION, ObjectType.RELEASE);
+        long revrelRow = nodeRow(table, Columns.REVREL, revisionsInOrigins.key(row), ObjectType.REVISION, ObjectType.RELEASE);
         long ori = StoredTable.u64(oris, row);
         long originRow = origins.row(ori);
         if (originRow < 0) {

@@ -3,6 +3,7 @@ package org.softwareheritage.provenance.server.index;
 import static org.softwareheritage.provenance.server.index.OpenAddressing.mix;
 
 import org.apache.arrow.memory.util.MemoryUtil;
+import org.softwareheritage.provenance.server.storage.Columns;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.LongColumn;
 import org.softwareheritage.provenance.server.storage.Region;
@@ -31,8 +32,8 @@ public final class NodeIds {
 
   private NodeIds(StoredTable nodes, boolean dense, Region slots) {
     this.size = nodes.rowCount();
-    this.ids = nodes.longs("id");
-    this.typeAddress = nodes.column("type").address();
+    this.ids = nodes.longs(Columns.ID);
+    this.typeAddress = nodes.column(Columns.TYPE).address();
     this.firstId = size == 0 ? 0 : ids.get(0);
     this.dense = dense;
     this.slotsAddress = slots == null ? 0 : slots.address();
@@ -46,7 +47,7 @@ public final class NodeIds {
    * @throws DatabaseLoadException if two rows share an id
    */
   static NodeIds build(StoredTable nodes, RegionStore store) {
-    long ids = nodes.u64Address("id");
+    long ids = nodes.u64Address(Columns.ID);
     long first = nodes.rowCount() == 0 ? 0 : StoredTable.u64(ids, 0);
     boolean dense = true;
     for (long row = 1; row < nodes.rowCount(); row++) {
@@ -58,7 +59,7 @@ public final class NodeIds {
     }
     store.set(DENSE, dense ? 1 : 0);
     if (dense) {
-      nodes.computeConsecutive("id", first);
+      nodes.computeConsecutive(Columns.ID, first);
       return new NodeIds(nodes, true, null);
     }
     Region slots = store.create(SLOTS, OpenAddressing.capacity(nodes.rowCount()) * Long.BYTES);

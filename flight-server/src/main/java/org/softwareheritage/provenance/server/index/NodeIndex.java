@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.stream.LongStream;
 import org.apache.arrow.memory.util.MemoryUtil;
+import org.softwareheritage.provenance.server.storage.Columns;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.Region;
 import org.softwareheritage.provenance.server.storage.RegionStore;
@@ -68,7 +69,7 @@ public final class NodeIndex {
   private NodeIndex(StoredTable nodes, NodeIds ids, Region entries, Region directory, int bucketBits) {
     this.ids = ids;
     this.size = nodes.rowCount();
-    this.hashAddress = nodes.column("sha1_git").address();
+    this.hashAddress = nodes.column(Columns.SHA1_GIT).address();
     this.entries = entries.address();
     this.directory = directory.address();
     this.bucketBits = bucketBits;

@@ -2,6 +2,7 @@ package org.softwareheritage.provenance.server.index;
 
 import java.nio.charset.StandardCharsets;
 import org.apache.arrow.memory.util.MemoryUtil;
+import org.softwareheritage.provenance.server.storage.Columns;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.StoredTable;
 
@@ -17,9 +18,9 @@ public final class OriginIndex {
     StoredTable origins = byId.table();
     this.byId = byId;
     this.rows = origins.rowCount();
-    this.urlOffsets = origins.offsets("url").address();
-    this.urlData = origins.column("url").address();
-    this.urlBytes = origins.column("url").length();
+    this.urlOffsets = origins.offsets(Columns.URL).address();
+    this.urlData = origins.column(Columns.URL).address();
+    this.urlBytes = origins.column(Columns.URL).length();
   }
 
   /**

@@ -1,8 +1,5 @@
 package org.softwareheritage.provenance.server.ops;
 
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -13,7 +10,6 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -65,19 +61,10 @@ public final class Operations implements AutoCloseable {
       verifiers.add(StaticTokens.load(settings.authTokenFile()));
     }
     if (settings.jwks() != null) {
-      if (settings.jwtIssuer() == null || settings.jwtAudience() == null) {
-        throw new IllegalArgumentException("--jwks needs --jwt-issuer and --jwt-audience");
-      }
       verifiers.add(new KeycloakJwtVerifier(settings.jwks(), settings.jwtIssuer(), settings.jwtAudience(),
           settings.jwtRequiredRole()));
     }
-    if (settings.effectiveMaxConcurrentCallsPerClient() < 1) {
-      throw new IllegalArgumentException("--max-concurrent-calls-per-client must be at least 1");
-    }
     CallMemory callMemory = new CallMemory(settings.effectiveCallMemoryBudget());
-    if ((settings.tlsCert() == null) != (settings.tlsKey() == null)) {
-      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
-    }
     if (settings.tlsCert() != null) {
       TlsKeyPair.check(settings.tlsCert(), settings.tlsKey());
     }
@@ -126,20 +113,18 @@ public final class Operations implements AutoCloseable {
     if (!verifiers.isEmpty()) {
       builder.intercept(new BearerAuthentication(verifiers, rateLimit, clients));
     }
-    if (verifiers.stream().anyMatch(TokenVerifier::mayBlock)) {
-      // authentication may fetch keys over HTTP: grpc-java usually starts a call (the
-      // interceptors) on a worker before switching executors, but not always, so no switch
-      builder.callExecutor(new ServerCallExecutorSupplier() {
-        @Override
-        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-          return null;
-        }
-      });
-    }
     builder.intercept(maintenance);
     // every other interceptor and the services get the guard's call, which the guard can end
     builder.intercept(guard);
     builder.intercept(new CallMonitor(metrics.registry()));
+  }
+
+  /**
+   * Whether an interceptor may block a call (authentication fetching keys over HTTP): then no call
+   * may run on a transport thread ({@link ProvenanceServer#listen}'s {@code inlineLookups}).
+   */
+  public boolean mayBlockCalls() {
+    return verifiers.stream().anyMatch(TokenVerifier::mayBlock);
   }
 
   /**

@@ -51,9 +51,19 @@ public record OperationsSettings(
     String rateLimitKeyHeader,
     Long callMemoryBudget) {
 
+  /** The longest a call may run by default (ISO-8601). */
+  public static final String DEFAULT_MAX_CALL_TIME = "PT60S";
+  /** The most SWHIDs (or keys) one request may name by default. */
+  public static final int DEFAULT_MAX_SWHIDS_PER_REQUEST = 1_000_000;
+  /** The largest inbound message by default: room for a WhereAreOne of about a million SWHIDs. */
+  public static final int DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+  /** The most calls running at once by default. */
+  public static final int DEFAULT_MAX_CONCURRENT_CALLS = 256;
+
   /** Every limit at its default, everything optional off. */
   public static OperationsSettings defaults() {
-    return new OperationsSettings(null, Duration.ofSeconds(60), 1_000_000, 64 * 1024 * 1024, 256,
+    return new OperationsSettings(null, Duration.parse(DEFAULT_MAX_CALL_TIME), DEFAULT_MAX_SWHIDS_PER_REQUEST,
+        DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_CONCURRENT_CALLS,
         null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 

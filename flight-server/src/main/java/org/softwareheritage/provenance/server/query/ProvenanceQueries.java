@@ -6,6 +6,7 @@ import org.softwareheritage.provenance.server.index.NodeIds;
 import org.softwareheritage.provenance.server.index.NodeIndex;
 import org.softwareheritage.provenance.server.index.ProvenanceIndex;
 import org.softwareheritage.provenance.server.index.RowRange;
+import org.softwareheritage.provenance.server.storage.Columns;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.server.storage.StoredTable;
 
@@ -94,7 +95,7 @@ public final class ProvenanceQueries {
     Anchors(long row, BooleanSupplier cancelled) {
       this.cancelled = cancelled;
       StoredTable inDirectories = index.keys(ProvenanceTable.CONTENTS_IN_DIRECTORIES).table();
-      this.directoryIds = inDirectories.u64Address("dir");
+      this.directoryIds = inDirectories.u64Address(Columns.DIR);
       long id = ids.id(row);
       switch (ids.type(row)) {
         case REVISION, RELEASE -> self = row;
@@ -114,8 +115,8 @@ public final class ProvenanceQueries {
       RowRange rows = table.rows(key);
       next = rows.start();
       end = rows.end();
-      revrelIds = table.table().u64Address("revrel");
-      revrelDates = table.table().u64Address("revrel_author_date");
+      revrelIds = table.table().u64Address(Columns.REVREL);
+      revrelDates = table.table().u64Address(Columns.REVREL_AUTHOR_DATE);
       hasPrevious = false;
     }
 

@@ -9,36 +9,36 @@ import java.util.List;
  */
 public enum ProvenanceTable {
   NODES("nodes", List.of(
-      lookup("id", ColumnKind.NODE_ID),
-      lookup("type", ColumnKind.NODE_TYPE),
-      lookup("sha1_git", ColumnKind.SHA1_GIT)),
-      List.of("id")),
+      lookup(Columns.ID, ColumnKind.NODE_ID),
+      lookup(Columns.TYPE, ColumnKind.NODE_TYPE),
+      lookup(Columns.SHA1_GIT, ColumnKind.SHA1_GIT)),
+      List.of(Columns.ID)),
   ORIGINS("origins", List.of(
-      lookup("id", ColumnKind.NODE_ID),
-      lookup("url", ColumnKind.URL)),
-      List.of("id")),
+      lookup(Columns.ID, ColumnKind.NODE_ID),
+      lookup(Columns.URL, ColumnKind.URL)),
+      List.of(Columns.ID)),
   CONTENTS_IN_REVISIONS("contents_in_revisions_without_frontiers", List.of(
-      lookup("cnt", ColumnKind.NODE_ID),
-      lookup("revrel", ColumnKind.NODE_ID),
-      lookup("revrel_author_date", ColumnKind.TIMESTAMP),
-      bulk("path", ColumnKind.PATH)),
-      List.of("cnt", "revrel_author_date", "revrel")),
+      lookup(Columns.CNT, ColumnKind.NODE_ID),
+      lookup(Columns.REVREL, ColumnKind.NODE_ID),
+      lookup(Columns.REVREL_AUTHOR_DATE, ColumnKind.TIMESTAMP),
+      bulk(Columns.PATH, ColumnKind.PATH)),
+      List.of(Columns.CNT, Columns.REVREL_AUTHOR_DATE, Columns.REVREL)),
   CONTENTS_IN_DIRECTORIES("contents_in_frontier_directories", List.of(
-      lookup("cnt", ColumnKind.NODE_ID),
-      lookup("dir", ColumnKind.NODE_ID),
-      bulk("path", ColumnKind.PATH)),
-      List.of("cnt", "dir")),
+      lookup(Columns.CNT, ColumnKind.NODE_ID),
+      lookup(Columns.DIR, ColumnKind.NODE_ID),
+      bulk(Columns.PATH, ColumnKind.PATH)),
+      List.of(Columns.CNT, Columns.DIR)),
   DIRECTORIES_IN_REVISIONS("frontier_directories_in_revisions", List.of(
-      lookup("dir", ColumnKind.NODE_ID),
-      bulk("dir_max_author_date", ColumnKind.TIMESTAMP),
-      lookup("revrel", ColumnKind.NODE_ID),
-      lookup("revrel_author_date", ColumnKind.TIMESTAMP),
-      bulk("path", ColumnKind.PATH)),
-      List.of("dir", "revrel_author_date", "revrel")),
+      lookup(Columns.DIR, ColumnKind.NODE_ID),
+      bulk(Columns.DIR_MAX_AUTHOR_DATE, ColumnKind.TIMESTAMP),
+      lookup(Columns.REVREL, ColumnKind.NODE_ID),
+      lookup(Columns.REVREL_AUTHOR_DATE, ColumnKind.TIMESTAMP),
+      bulk(Columns.PATH, ColumnKind.PATH)),
+      List.of(Columns.DIR, Columns.REVREL_AUTHOR_DATE, Columns.REVREL)),
   REVISIONS_IN_ORIGINS("revisions_in_origins", List.of(
-      lookup("revrel", ColumnKind.NODE_ID),
-      lookup("ori", ColumnKind.NODE_ID)),
-      List.of("revrel", "ori"));
+      lookup(Columns.REVREL, ColumnKind.NODE_ID),
+      lookup(Columns.ORI, ColumnKind.NODE_ID)),
+      List.of(Columns.REVREL, Columns.ORI));
 
   /** A column of the table: its name in the files, its kind, and whether lookups need it. */
   public record Column(String name, ColumnKind kind, boolean lookup) {}

@@ -24,7 +24,7 @@ import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.IndexDirectory;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
-import org.softwareheritage.provenance.server.storage.TableWriter;
+import org.softwareheritage.provenance.server.example.TableWriter;
 
 /**
  * {@code index} and {@code serve --index}: an index is built once and reused, and every index that

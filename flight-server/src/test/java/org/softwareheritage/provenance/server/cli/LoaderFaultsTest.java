@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.server.example.ExampleDatabase;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
-import org.softwareheritage.provenance.server.storage.TableWriter;
+import org.softwareheritage.provenance.server.example.TableWriter;
 
 /** Every bad database stops {@code serve} with exit code 1 and one line naming table, file and column. */
 class LoaderFaultsTest {

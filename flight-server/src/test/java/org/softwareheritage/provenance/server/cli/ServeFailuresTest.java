@@ -14,7 +14,7 @@ import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.server.example.SyntheticDatabase;
-import org.softwareheritage.provenance.server.ops.DatabaseVerifier;
+import org.softwareheritage.provenance.server.verify.DatabaseVerifier;
 import org.softwareheritage.provenance.server.storage.Manifest;
 import org.softwareheritage.provenance.server.testing.CommandProcess;
 import org.softwareheritage.provenance.server.testing.SelfSignedCertificate;

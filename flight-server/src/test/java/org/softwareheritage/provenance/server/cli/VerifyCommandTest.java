@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.server.storage.Manifest;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
-import org.softwareheritage.provenance.server.storage.TableWriter;
+import org.softwareheritage.provenance.server.example.TableWriter;
 import org.softwareheritage.provenance.server.testing.ExampleDirectory;
 
 /** {@code verify}, the restore check: a good database passes, each kind of damage is one line and exit 1. */

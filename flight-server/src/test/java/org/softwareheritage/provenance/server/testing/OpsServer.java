@@ -32,13 +32,14 @@ public final class OpsServer implements AutoCloseable {
   private OpsServer(OperationsSettings settings, Map<String, String> env, FlightOptions flight,
       Consumer<NettyServerBuilder> extra) throws Exception {
     ops = Operations.start(settings, env);
-    server = ProvenanceServer.listen(new InetSocketAddress("127.0.0.1", 0), allocator, flight, builder -> {
+    server = ProvenanceServer.listen(new InetSocketAddress("127.0.0.1", 0), allocator, flight, !ops.mayBlockCalls(),
+        builder -> {
       ops.configure(builder);
       extra.accept(builder);
     });
     ops.attach(server, allocator);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
-        .maxInboundMessageSize(ProvenanceServer.MAX_INBOUND_MESSAGE_BYTES).build();
+        .maxInboundMessageSize(OperationsSettings.DEFAULT_MAX_MESSAGE_SIZE).build();
   }
 
   /** Listening, nothing loaded yet. */

@@ -15,7 +15,7 @@ import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
-import org.softwareheritage.provenance.server.storage.TableWriter;
+import org.softwareheritage.provenance.server.example.TableWriter;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 

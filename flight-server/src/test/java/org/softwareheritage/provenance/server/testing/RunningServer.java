@@ -15,6 +15,7 @@ import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 import org.softwareheritage.provenance.server.ProvenanceServer;
 import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
+import org.softwareheritage.provenance.server.ops.OperationsSettings;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 
 /**
@@ -72,7 +73,7 @@ public final class RunningServer implements AutoCloseable {
           new InetSocketAddress("127.0.0.1", port), data, allocator, flight, transport);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
           .usePlaintext()
-          .maxInboundMessageSize(ProvenanceServer.MAX_INBOUND_MESSAGE_BYTES)
+          .maxInboundMessageSize(OperationsSettings.DEFAULT_MAX_MESSAGE_SIZE)
           .build();
       return new RunningServer(allocator, data, indexDirectory, server, channel);
     } catch (Exception e) {

@@ -1,4 +1,4 @@
-package org.softwareheritage.provenance.server.ops;
+package org.softwareheritage.provenance.server.verify;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -29,6 +29,7 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
+import org.softwareheritage.provenance.server.storage.Columns;
 import org.softwareheritage.provenance.server.storage.ColumnKind;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;

@@ -1,4 +1,4 @@
-package org.softwareheritage.provenance.server.storage;
+package org.softwareheritage.provenance.server.example;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -26,6 +26,8 @@ import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.softwareheritage.provenance.server.storage.ColumnKind;
+import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**

@@ -1,4 +1,4 @@
-package org.softwareheritage.provenance.server.storage;
+package org.softwareheritage.provenance.server.example;
 
 import com.github.luben.zstd.Zstd;
 import java.io.ByteArrayOutputStream;
@@ -24,6 +24,8 @@ import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Types;
+import org.softwareheritage.provenance.server.storage.ColumnKind;
+import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 
 /**
  * Streams the rows of one table into ZSTD-compressed Parquet files of the database layout, the way
