@@ -38,7 +38,7 @@ class ProvenanceFlight:
         return list(self.client.list_flights(options=self.options))
 
     def info(self, request):
-        """The FlightInfo of a JSON request (see the README's Arrow Flight section)."""
+        """The FlightInfo of a JSON request (see docs/api.md, Arrow Flight API)."""
         return self.client.get_flight_info(
             flight.FlightDescriptor.for_command(json.dumps(request)), options=self.options)
 

@@ -8,7 +8,7 @@ import org.softwareheritage.provenance.server.ops.OperationsSettings;
 import picocli.CommandLine.Option;
 
 /**
- * The production options of {@code serve} (README "Operations"), each also read from
+ * The production options of {@code serve} (docs/operations.md, "Server configuration"), each also read from
  * {@code SWH_PROVENANCE_<OPTION>} in the environment.
  */
 final class OperationsOptions {

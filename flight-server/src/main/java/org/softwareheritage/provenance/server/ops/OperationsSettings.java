@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The operational settings of {@code serve} (README "Operations"); {@code null} means "off" for
+ * The operational settings of {@code serve} (docs/operations.md, "Server configuration"); {@code null} means "off" for
  * every optional one.
  *
  * @param metricsBind where to serve the Prometheus scrape and the admin endpoint, or null
