@@ -88,31 +88,96 @@ final class TableStreamer {
   /** The record batch of rows [start, start + length) of {@code columns}, over the stored bytes. */
   private static ArrowRecordBatch slice(StoredTable table, List<String> columns, long start, int length,
       BufferAllocator allocator) {
+    return batch(table, columns, List.of(new RowRange(start, start + length)), allocator, (column, buffers) -> {
+      Region values = table.column(column);
+      int width = table.kind(column).width();
+      if (width > 0) {
+        buffers.add(wrap(allocator, values.at(start * width), (long) length * width));
+        return;
+      }
+      long offsets = table.offsets(column).at(start << 3);
+      long first = MemoryUtil.getLong(offsets);
+      long bytes = checkedBytes(values, first, MemoryUtil.getLong(offsets + ((long) length << 3)));
+      ArrowBuf batchOffsets = allocator.buffer((length + 1L) * Integer.BYTES);
+      buffers.add(batchOffsets);
+      for (int i = 0; i <= length; i++) {
+        batchOffsets.setInt((long) i * Integer.BYTES, (int) (MemoryUtil.getLong(offsets + ((long) i << 3)) - first));
+      }
+      buffers.add(wrap(allocator, values.at(first), bytes));
+    });
+  }
+
+  /**
+   * The record batch of the rows of several short ranges (the rows of a list of keys), copied one
+   * after the other: one batch of many keys rather than one batch per key.
+   */
+  private static ArrowRecordBatch gather(StoredTable table, List<String> columns, List<RowRange> pieces,
+      BufferAllocator allocator) {
+    int length = (int) rows(pieces);
+    return batch(table, columns, pieces, allocator, (column, buffers) -> {
+      Region values = table.column(column);
+      int width = table.kind(column).width();
+      if (width > 0) {
+        ArrowBuf data = allocator.buffer((long) length * width);
+        buffers.add(data);
+        long to = data.memoryAddress();
+        for (RowRange piece : pieces) {
+          MemoryUtil.copyMemory(values.at(piece.start() * width), to, piece.size() * width);
+          to += piece.size() * width;
+        }
+        return;
+      }
+      Region offsets = table.offsets(column);
+      long bytes = 0;
+      for (RowRange piece : pieces) {
+        bytes += checkedBytes(values, MemoryUtil.getLong(offsets.at(piece.start() << 3)),
+            MemoryUtil.getLong(offsets.at(piece.end() << 3)));
+      }
+      if (bytes > Integer.MAX_VALUE) {
+        throw new IllegalStateException("a batch of " + values.name() + " would hold " + bytes + " bytes");
+      }
+      ArrowBuf batchOffsets = allocator.buffer((length + 1L) * Integer.BYTES);
+      buffers.add(batchOffsets);
+      ArrowBuf data = allocator.buffer(Math.max(1, bytes));
+      buffers.add(data);
+      int row = 0;
+      long end = 0;
+      batchOffsets.setInt(0, 0);
+      for (RowRange piece : pieces) {
+        long first = MemoryUtil.getLong(offsets.at(piece.start() << 3));
+        for (long r = piece.start(); r < piece.end(); r++) {
+          batchOffsets.setInt((long) ++row * Integer.BYTES,
+              (int) (end + MemoryUtil.getLong(offsets.at((r + 1) << 3)) - first));
+        }
+        long pieceBytes = MemoryUtil.getLong(offsets.at(piece.end() << 3)) - first;
+        MemoryUtil.copyMemory(values.at(first), data.memoryAddress() + end, pieceBytes);
+        end += pieceBytes;
+      }
+    });
+  }
+
+  /** Adds the data buffers of one stored column of a batch (its offsets first if it has some). */
+  private interface StoredColumnBuffers {
+    void add(String column, List<ArrowBuf> buffers);
+  }
+
+  /**
+   * The record batch of the rows of {@code pieces}: non-null columns (the receiving vector makes its
+   * own validity bitmap), computed ones filled here, stored ones by {@code stored}.
+   */
+  private static ArrowRecordBatch batch(StoredTable table, List<String> columns, List<RowRange> pieces,
+      BufferAllocator allocator, StoredColumnBuffers stored) {
+    int length = (int) rows(pieces);
     List<ArrowFieldNode> nodes = new ArrayList<>();
     List<ArrowBuf> buffers = new ArrayList<>();
     try {
       for (String column : columns) {
         nodes.add(new ArrowFieldNode(length, 0));
-        // non-null columns: the receiving vector makes its own validity bitmap
         buffers.add(allocator.getEmpty());
-        int width = table.kind(column).width();
         if (table.isComputed(column)) {
-          buffers.add(computed(table.longs(column), List.of(new RowRange(start, start + length)), allocator));
-          continue;
-        }
-        Region values = table.column(column);
-        if (width > 0) {
-          buffers.add(wrap(allocator, values.at(start * width), (long) length * width));
+          buffers.add(computed(table.longs(column), pieces, allocator));
         } else {
-          long offsets = table.offsets(column).at(start << 3);
-          long first = MemoryUtil.getLong(offsets);
-          long bytes = checkedBytes(values, first, MemoryUtil.getLong(offsets + ((long) length << 3)));
-          ArrowBuf batchOffsets = allocator.buffer((length + 1L) * Integer.BYTES);
-          buffers.add(batchOffsets);
-          for (int i = 0; i <= length; i++) {
-            batchOffsets.setInt((long) i * Integer.BYTES, (int) (MemoryUtil.getLong(offsets + ((long) i << 3)) - first));
-          }
-          buffers.add(wrap(allocator, values.at(first), bytes));
+          stored.add(column, buffers);
         }
       }
       return new ArrowRecordBatch(length, nodes, buffers);
@@ -122,72 +187,13 @@ final class TableStreamer {
     }
   }
 
-  /**
-   * The record batch of the rows of several short ranges (the rows of a list of keys), copied one
-   * after the other: one batch of many keys rather than one batch per key.
-   */
-  private static ArrowRecordBatch gather(StoredTable table, List<String> columns, List<RowRange> pieces,
-      BufferAllocator allocator) {
-    int length = (int) pieces.stream().mapToLong(RowRange::size).sum();
-    List<ArrowFieldNode> nodes = new ArrayList<>();
-    List<ArrowBuf> buffers = new ArrayList<>();
-    try {
-      for (String column : columns) {
-        nodes.add(new ArrowFieldNode(length, 0));
-        buffers.add(allocator.getEmpty());
-        if (table.isComputed(column)) {
-          buffers.add(computed(table.longs(column), pieces, allocator));
-          continue;
-        }
-        Region values = table.column(column);
-        int width = table.kind(column).width();
-        if (width > 0) {
-          ArrowBuf data = allocator.buffer((long) length * width);
-          buffers.add(data);
-          long to = data.memoryAddress();
-          for (RowRange piece : pieces) {
-            MemoryUtil.copyMemory(values.at(piece.start() * width), to, piece.size() * width);
-            to += piece.size() * width;
-          }
-        } else {
-          Region offsets = table.offsets(column);
-          long bytes = 0;
-          for (RowRange piece : pieces) {
-            bytes += checkedBytes(values, MemoryUtil.getLong(offsets.at(piece.start() << 3)),
-                MemoryUtil.getLong(offsets.at(piece.end() << 3)));
-          }
-          if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalStateException("a batch of " + values.name() + " would hold " + bytes + " bytes");
-          }
-          ArrowBuf batchOffsets = allocator.buffer((length + 1L) * Integer.BYTES);
-          ArrowBuf data = allocator.buffer(Math.max(1, bytes));
-          buffers.add(batchOffsets);
-          buffers.add(data);
-          int row = 0;
-          long end = 0;
-          batchOffsets.setInt(0, 0);
-          for (RowRange piece : pieces) {
-            long first = MemoryUtil.getLong(offsets.at(piece.start() << 3));
-            for (long r = piece.start(); r < piece.end(); r++) {
-              batchOffsets.setInt((long) ++row * Integer.BYTES,
-                  (int) (end + MemoryUtil.getLong(offsets.at((r + 1) << 3)) - first));
-            }
-            long pieceBytes = MemoryUtil.getLong(offsets.at(piece.end() << 3)) - first;
-            MemoryUtil.copyMemory(values.at(first), data.memoryAddress() + end, pieceBytes);
-            end += pieceBytes;
-          }
-        }
-      }
-      return new ArrowRecordBatch(length, nodes, buffers);
-    } finally {
-      AutoCloseables.closeNoChecked(() -> AutoCloseables.close(buffers));
-    }
+  private static long rows(List<RowRange> pieces) {
+    return pieces.stream().mapToLong(RowRange::size).sum();
   }
 
   /** The values of a computed column (consecutive ids) for the rows of {@code pieces}. */
   private static ArrowBuf computed(LongColumn values, List<RowRange> pieces, BufferAllocator allocator) {
-    long rows = pieces.stream().mapToLong(RowRange::size).sum();
-    ArrowBuf data = allocator.buffer(rows * Long.BYTES);
+    ArrowBuf data = allocator.buffer(rows(pieces) * Long.BYTES);
     long to = data.memoryAddress();
     for (RowRange piece : pieces) {
       for (long row = piece.start(); row < piece.end(); row++, to += Long.BYTES) {

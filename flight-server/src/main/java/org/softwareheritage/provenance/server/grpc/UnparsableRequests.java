@@ -4,18 +4,13 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnknownFieldSet;
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.PrototypeMarshaller;
 import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -95,34 +90,16 @@ final class UnparsableRequests {
     }
   }
 
-  /** Closes a call whose request carries a parse error with INVALID_ARGUMENT, and ignores the rest of it. */
-  private static final class RefuseUnparsed implements ServerInterceptor {
+  /** Refuses a call whose request carries a parse error. */
+  private static final class RefuseUnparsed extends RequestCheck {
     @Override
-    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-        ServerCallHandler<ReqT, RespT> next) {
-      return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-        private boolean refused;
-
-        @Override
-        public void onMessage(ReqT message) {
-          if (message instanceof Message parsed && parsed.getUnknownFields().hasField(ERROR_FIELD)) {
-            UnknownFieldSet unknown = parsed.getUnknownFields();
-            refused = true;
-            String reason = unknown.getField(ERROR_FIELD).getLengthDelimitedList().get(0).toString(StandardCharsets.UTF_8);
-            call.close(Status.INVALID_ARGUMENT.withDescription("the request is not a valid "
-                + call.getMethodDescriptor().getBareMethodName() + " request: " + reason), new Metadata());
-          } else if (!refused) {
-            super.onMessage(message);
-          }
-        }
-
-        @Override
-        public void onHalfClose() {
-          if (!refused) {
-            super.onHalfClose();
-          }
-        }
-      };
+    protected String problem(ServerCall<?, ?> call, Object message) {
+      if (message instanceof Message parsed && parsed.getUnknownFields().hasField(ERROR_FIELD)) {
+        ByteString reason = parsed.getUnknownFields().getField(ERROR_FIELD).getLengthDelimitedList().get(0);
+        return "the request is not a valid " + call.getMethodDescriptor().getBareMethodName() + " request: "
+            + reason.toString(StandardCharsets.UTF_8);
+      }
+      return null;
     }
   }
 }

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.flight.Action;
@@ -42,6 +44,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.softwareheritage.provenance.proto.WhereAreOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneResult;
@@ -269,24 +273,9 @@ class FlightTest {
 
     /** The bytes parser of bulk requests rejects what the string parser rejects, with its message. */
     @ParameterizedTest
-    @ValueSource(strings = {
-        "<null>",
-        "",
-        "swh:1:cnt:xyz",
-        "swh:1:CNT:0000000000000000000000000000000000000001",
-        "swh:1:cnt:000000000000000000000000000000000000000A",
-        "swh:1:cnt:000000000000000000000000000000000000001",
-        "swh:1:cnt:00000000000000000000000000000000000000001",
-        "swh:1:foo:0000000000000000000000000000000000000001",
-        "swh:2:cnt:0000000000000000000000000000000000000001",
-        " swh:1:cnt:000000000000000000000000000000000000001",
-        "swh:1:cnt:0000000000000000000000000000000000000001;origin=https://example.com",
-        "swh:1:cnt:00000000000000000000000000000000000000\u00e9",
-        "swh:1:cnt:0000000000000000000000000000000000000\u00e9",
-        "swh:1:cnt:000000000000000000000000000000000000000\u0100",
-    })
-    void bulkProvenanceRejectsInvalidSwhidsLikeWhereAreOne(String invalid) {
-      String value = invalid.equals("<null>") ? null : invalid;
+    @MethodSource("org.softwareheritage.provenance.server.testing.InvalidSwhids#texts")
+    @NullSource
+    void bulkProvenanceRejectsInvalidSwhidsLikeWhereAreOne(String value) throws Exception {
       List<String> swhids = new ArrayList<>(Collections.nCopies(2000, database.nodes().get(0).swhid().toString()));
       swhids.set(1500, value);
       String expected = "swhid[1500]: " + assertThrows(IllegalArgumentException.class, () -> Swhid.parse(value)).getMessage();
@@ -294,12 +283,8 @@ class FlightTest {
       assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
       assertEquals(expected, e.status().description());
       if (value != null) {
-        StringBuilder json = new StringBuilder("{\"provenance\": [");
-        for (int i = 0; i < swhids.size(); i++) {
-          json.append(i == 0 ? "" : ",").append('"').append(swhids.get(i)).append('"');
-        }
-        FlightRuntimeException byTicket = assertThrows(FlightRuntimeException.class,
-            () -> read(ticket(json.append("]}").toString())));
+        String json = new ObjectMapper().writeValueAsString(Map.of("provenance", swhids));
+        FlightRuntimeException byTicket = assertThrows(FlightRuntimeException.class, () -> read(ticket(json)));
         assertEquals(expected, byTicket.status().description());
       }
     }

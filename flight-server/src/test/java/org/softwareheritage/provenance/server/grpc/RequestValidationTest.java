@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.softwareheritage.provenance.proto.WhereAreOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneResult;
@@ -48,19 +48,7 @@ class RequestValidationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "",
-      "swh:1:cnt:xyz",
-      "swh:1:CNT:0000000000000000000000000000000000000001",
-      "swh:1:cnt:000000000000000000000000000000000000000A",
-      "swh:1:cnt:000000000000000000000000000000000000001",
-      "swh:1:cnt:00000000000000000000000000000000000000001",
-      "swh:1:abc:0000000000000000000000000000000000000001",
-      "swh:2:cnt:0000000000000000000000000000000000000001",
-      "swh:1:cnt:0000000000000000000000000000000000000001;origin=https://example.com/swh/graph2",
-      " swh:1:cnt:0000000000000000000000000000000000000001",
-      "swh:1:cnt:0000000000000000000000000000000000000001\n",
-  })
+  @MethodSource("org.softwareheritage.provenance.server.testing.InvalidSwhids#texts")
   void invalidSwhidsAreRejectedByBothRpcs(String invalid) {
     StatusRuntimeException one = assertThrows(StatusRuntimeException.class,
         () -> server.blockingStub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(invalid).build()));
