@@ -275,7 +275,20 @@ vmtouch -q -e "$INDEX"
 start_server cold "" "${SERVER_JVM[@]}" -jar "$SERVER_JAR" serve --database "$DB" --index "$INDEX"
 wait_serving cold
 snapshot cold after_start
+cp "/proc/${PID[cold]}/maps" "$OUT/cold.maps"
+# the address of every major page fault (perf, if installed), to attribute them to the index files
+perf_pid=""
+if command -v perf > /dev/null; then
+  perf record -q -e major-faults -c 1 -d -p "${PID[cold]}" -o "$OUT/cold.perf.data" > /dev/null 2>&1 &
+  perf_pid=$!
+  sleep 0.5
+fi
 driver "$OUT/cold.json" $(target cold) --phases cold --server-pid "${PID[cold]}"
+if [ -n "$perf_pid" ]; then
+  kill -INT "$perf_pid"
+  wait "$perf_pid" || true
+  perf script -i "$OUT/cold.perf.data" -F addr > "$OUT/cold.fault_addresses" 2> /dev/null
+fi
 snapshot cold after_bench
 stop_server cold
 log "cold: DuckDB point queries, Parquet files evicted before each"

@@ -77,6 +77,10 @@ public final class BenchDriver implements Callable<Integer> {
   @Option(names = "--seconds", defaultValue = "5", description = "Duration of each throughput run and warm-up.")
   private double seconds;
 
+  @Option(names = "--cold-warm-up", defaultValue = "20",
+      description = "Seconds of calls on the hottest contents before the cold phase (default: ${DEFAULT-VALUE}).")
+  private double coldWarmUp;
+
   /** A server under measurement: its clients and the JSON object of its figures. */
   private record Target(String name, GrpcBench grpc, FlightBench flight, ObjectNode figures) {}
 
@@ -316,15 +320,16 @@ public final class BenchDriver implements Callable<Integer> {
 
   /**
    * WhereIsOne once for each SWHID of {@code cold.txt} (random known contents, whose pages a new
-   * server has not read), one call at a time, after {@link #seconds} of calls on the hottest
-   * contents only: the JIT compilers of both sides are then done, while only the few pages of the
-   * hot contents have been read. Every call's latency is kept, in call order.
+   * server has not read), one call at a time, after {@link #coldWarmUp} seconds of calls on the
+   * hottest contents only: the JIT compilers of both sides are then done (after 5 s they still
+   * took a quarter of the 2 cores, and every page fault's wake-up waited for them), while only the
+   * few pages of the hot contents have been read. Every call's latency is kept, in call order.
    */
   private void cold(Target target) throws Exception {
     List<String> cold = lines("cold.txt");
     ObjectNode node = child(target.figures(), "cold");
-    double rate = target.grpc().whereIsOneCallsPerSecond(lines("hot.txt"), 2, seconds);
-    log(target.name() + ": cold: warm-up on the hot contents only: " + Math.round(rate) + " calls/s for " + seconds + " s");
+    double rate = target.grpc().whereIsOneCallsPerSecond(lines("hot.txt"), 2, coldWarmUp);
+    log(target.name() + ": cold: warm-up on the hot contents only: " + Math.round(rate) + " calls/s for " + coldWarmUp + " s");
     ProcessCounters before = serverPid == null ? null : ProcessCounters.of(serverPid);
     long[] nanos = new long[cold.size()];
     GrpcBench.timeCalls(target.grpc().newClient(), cold, 0, cold.size(), nanos, 0);
