@@ -1,14 +1,20 @@
 """The peers of bench/run.sh, on the same Parquet files as the server: pyarrow and DuckDB.
 
 Subcommands (each prints one JSON object on stdout):
-  touch-memory GIB     write GIB GiB once and free them (see touch_memory)
-  prepare DB QUERIES   write the SWHID lists the Java driver and the peers share
-  load DB              pyarrow reads the columns the server loads: wall time, RSS, raw bytes
-  read-table DB TABLE  pyarrow reads one table's loaded columns from Parquet: rows/s, bytes/s
+  touch-memory GIB          write GIB GiB once and free them (see touch_memory)
+  prepare DB QUERIES        write the SWHID lists the Java driver and the peers share
+  load DB                   pyarrow reads the columns the server loads: wall time, RSS, raw bytes
+  read-table DB TABLE       pyarrow reads one table's loaded columns from Parquet: rows/s, bytes/s
   duckdb-point DB QUERIES   warm DuckDB answers WhereIsOne with one SQL query per SWHID
+  duckdb-cold DB QUERIES    the same for random known contents, the Parquet files evicted from the
+                            page cache (vmtouch -e) and a new DuckDB database before each query
   duckdb-bulk DB QUERIES    DuckDB joins 100 000 and 1 000 000 SWHIDs (bulk provenance)
-  flight-read PORT TABLE    pyarrow.flight reads the whole table from the server (reference client)
-  flight-bulk PORT QUERIES  pyarrow.flight bulk provenance by DoExchange (reference client)
+  flight-read TABLE NAME=PORT...    pyarrow.flight reads the whole table from each server
+                            (the reference client), the servers taking turns
+  flight-bulk QUERIES NAME=PORT...  pyarrow.flight bulk provenance by DoExchange, the servers
+                            taking turns
+  disk-latency FILE         4 KiB reads at random offsets of FILE (evicted from the page cache), one
+                            at a time: this disk's latency, alone and 9 in a row (a cold lookup's floor)
 """
 import json
 import os
@@ -79,10 +85,11 @@ def prepare(db, queries):
     bulk = np.resize(bulk, BULK_SIZES[-1])
     dirs = rng.choice(directories, size=min(2000, len(directories)), replace=False)
     unknown = [f"swh:1:cnt:{rng.bytes(20).hex()}" for _ in range(2000)]
+    cold = rng.choice(np.setdiff1d(contents, known), size=min(2000, len(contents) - len(known)), replace=False)
     with open(os.path.join(db, "_synthetic.json")) as sidecar:
         hot = json.load(sidecar)["hot_contents"]
     lists = {"known": swhids("cnt", known), "hot": hot, "directories": swhids("dir", dirs),
-             "unknown": unknown, "bulk": swhids("cnt", bulk)}
+             "unknown": unknown, "bulk": swhids("cnt", bulk), "cold": swhids("cnt", cold)}
     for name, values in lists.items():
         with open(os.path.join(queries, name + ".txt"), "w") as out:
             out.write("\n".join(values) + "\n")
@@ -148,28 +155,68 @@ FROM (SELECT 1) LEFT JOIN best ON true LEFT JOIN nodes a ON a.id = best.revrel
 """
 
 
+def point_params(swhid):
+    return {"hash": swhid[10:], "type": swhid[6:9]}
+
+
+def answer_line(swhid, row):
+    """The answer of POINT_SQL for `swhid` as the Java driver's answers phase writes it."""
+    node, anchor_type, anchor_hash, origin = row
+    if node is None:
+        return f"{swhid}\tNOT_FOUND"
+    anchor = "-" if anchor_type is None else f"swh:1:{anchor_type}:{bytes(anchor_hash).hex()}"
+    return f"{swhid}\t{anchor}\t{origin if origin is not None else '-'}"
+
+
+def percentiles(nanos):
+    nanos = sorted(nanos)
+    pick = lambda q: nanos[max(0, min(len(nanos) - 1, int(np.ceil(q * len(nanos))) - 1))] / 1e3
+    return {"calls": len(nanos), "p50": pick(0.5), "p99": pick(0.99), "max": nanos[-1] / 1e3}
+
+
 def duckdb_point(db, queries, max_calls=40, max_seconds=20.0):
     con = duckdb_connection(db)
     results = {}
+    answers = {}
     for kind in ["known", "hot", "directories", "unknown"]:
         with open(os.path.join(queries, kind + ".txt")) as f:
             swhids = f.read().split()
-        params = [{"hash": s[10:], "type": s[6:9]} for s in swhids]
-        for p in params[:3]:  # warm-up
-            con.execute(POINT_SQL, p).fetchall()
+        for swhid in swhids[:3]:  # warm-up
+            con.execute(POINT_SQL, point_params(swhid)).fetchall()
         nanos = []
         deadline = time.perf_counter() + max_seconds
         for i in range(max_calls):
             if time.perf_counter() > deadline and len(nanos) >= 5:
                 break
+            swhid = swhids[i % len(swhids)]
             start = time.perf_counter_ns()
-            con.execute(POINT_SQL, params[i % len(params)]).fetchall()
+            rows = con.execute(POINT_SQL, point_params(swhid)).fetchall()
             nanos.append(time.perf_counter_ns() - start)
-        nanos.sort()
-        pick = lambda q: nanos[max(0, min(len(nanos) - 1, int(np.ceil(q * len(nanos))) - 1))] / 1e3
-        results[kind] = {"calls": len(nanos), "p50": pick(0.5), "p99": pick(0.99), "max": nanos[-1] / 1e3}
+            answers[swhid] = answer_line(swhid, rows[0])
+        results[kind] = percentiles(nanos)
     results["calls_per_s_1_client"] = 1e6 / results["known"]["p50"]
+    results["answers"] = answers
     return results
+
+
+def duckdb_cold(db, queries, calls=10):
+    """One point query per random known content of cold.txt, each with the Parquet files evicted
+    from the page cache and a new DuckDB database (no cached metadata or data); the views are
+    created before the eviction, the query alone is timed."""
+    import subprocess
+    with open(os.path.join(queries, "cold.txt")) as f:
+        swhids = f.read().split()[:calls]
+    nanos = []
+    answers = {}
+    for swhid in swhids:
+        con = duckdb_connection(db)
+        subprocess.run(["vmtouch", "-q", "-e", db], check=True)
+        start = time.perf_counter_ns()
+        rows = con.execute(POINT_SQL, point_params(swhid)).fetchall()
+        nanos.append(time.perf_counter_ns() - start)
+        answers[swhid] = answer_line(swhid, rows[0])
+        con.close()
+    return {**percentiles(nanos), "answers": answers}
 
 
 BULK_SQL = """
@@ -212,28 +259,54 @@ def duckdb_bulk(db, queries):
     return results
 
 
-def flight_read(port, table):
+def servers(specs):
+    """NAME=PORT arguments, in order."""
+    return dict((name, int(port)) for name, port in (spec.split("=", 1) for spec in specs))
+
+
+def in_turn(calls, measured=3):
+    """Calls each of `calls` (name -> function returning its seconds and a result) `measured`
+    times, the names taking turns (each in turn first), and gives each name's median call."""
+    timed = {name: [] for name in calls}
+    names = list(calls)
+    for turn in range(measured):
+        for name in names[turn % len(names):] + names[:turn % len(names)]:
+            timed[name].append(calls[name]())
+    return {name: sorted(values, key=lambda v: v[0])[measured // 2] for name, values in timed.items()}
+
+
+def flight_read(table, *specs):
+    """pyarrow.flight reads the whole table from each server: the median of three reads per server
+    after one warm-up read, the servers taking turns."""
     import pyarrow.flight as flight
-    client = flight.connect(f"grpc://127.0.0.1:{port}")
-    info = client.get_flight_info(flight.FlightDescriptor.for_path(table))
+    reads = {}
+    for name, port in servers(specs).items():
+        client = flight.connect(f"grpc://127.0.0.1:{port}")
+        info = client.get_flight_info(flight.FlightDescriptor.for_path(table))
 
-    def read():
-        return pa.concat_tables(client.do_get(endpoint.ticket).read_all() for endpoint in info.endpoints)
+        def read(client=client, info=info):
+            start = time.perf_counter()
+            data = pa.concat_tables(client.do_get(endpoint.ticket).read_all() for endpoint in info.endpoints)
+            return time.perf_counter() - start, data.num_rows, data.nbytes
 
-    read()  # warm-up, as for the Java client
-    return {"table": table, **median_read(read)}
+        read()  # warm-up, as for the Java client
+        reads[name] = read
+    results = {}
+    for name, (seconds, rows, nbytes) in in_turn(reads).items():
+        results[name] = {"table": table, "rows": rows, "bytes": nbytes, "seconds": seconds, "rows_per_s": rows / seconds,
+                         "bytes_per_s": nbytes / seconds}
+    return results
 
 
-def flight_bulk(port, queries):
-    """Bulk provenance by DoExchange with pyarrow.flight, the reference client: per size, the
-    median of three calls after three warm-up calls, as the Java driver measures."""
+def flight_bulk(queries, *specs):
+    """Bulk provenance by DoExchange with pyarrow.flight, the reference client: per size and
+    server, the median of three calls after three warm-up calls, the servers taking turns."""
     import threading
     import pyarrow.flight as flight
     with open(os.path.join(queries, "bulk.txt")) as f:
         swhids = f.read().split()
-    client = flight.connect(f"grpc://127.0.0.1:{port}")
 
-    def exchange(request):
+    def exchange(client, request):
         start = time.perf_counter()
         writer, reader = client.do_exchange(
             flight.FlightDescriptor.for_command(json.dumps({"exchange": "provenance"})))
@@ -250,22 +323,46 @@ def flight_bulk(port, queries):
         writer.close()
         if rows != request.num_rows:
             raise RuntimeError(f"bulk provenance returned {rows} rows for {request.num_rows} SWHIDs")
-        return time.perf_counter() - start
+        return (time.perf_counter() - start,)
 
-    results = {}
+    clients = {name: flight.connect(f"grpc://127.0.0.1:{port}") for name, port in servers(specs).items()}
+    results = {name: {} for name in clients}
     for size in BULK_SIZES:
         request = pa.table({"swhid": swhids[:size]})
-        for _ in range(3):
-            exchange(request.slice(0, min(size, 100_000)))
-        seconds = sorted(exchange(request) for _ in range(3))[1]
-        results[str(size)] = size / seconds
+        for client in clients.values():
+            for _ in range(3):
+                exchange(client, request.slice(0, min(size, 100_000)))
+        calls = {name: (lambda client=client: exchange(client, request)) for name, client in clients.items()}
+        for name, (seconds,) in in_turn(calls).items():
+            results[name][str(size)] = size / seconds
     return results
 
 
+def disk_latency(path, group=9, groups=500):
+    """Random 4 KiB reads of `path` (evicted first), one at a time: each read's latency, and the
+    latency of `group` reads in a row, as a cold lookup faults its pages in one after the other."""
+    import subprocess
+    subprocess.run(["vmtouch", "-q", "-e", path], check=True)
+    rng = np.random.default_rng(7)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+        pages = os.fstat(fd).st_size // 4096
+        nanos = []
+        for page in rng.choice(pages, size=min(group * groups, pages), replace=False):
+            start = time.perf_counter_ns()
+            os.pread(fd, 4096, int(page) * 4096)
+            nanos.append(time.perf_counter_ns() - start)
+    finally:
+        os.close(fd)
+    sums = [sum(nanos[i:i + group]) for i in range(0, len(nanos) - group + 1, group)]
+    return {"file": path, **percentiles(nanos), "group": group, "groups": percentiles(sums)}
+
+
 def main(argv):
-    commands = {"touch-memory": touch_memory, "prepare": prepare, "load": load, "read-table": read_table, "duckdb-point": duckdb_point,
-                "duckdb-bulk": duckdb_bulk, "flight-read": flight_read,
-                "flight-bulk": flight_bulk}
+    commands = {"touch-memory": touch_memory, "prepare": prepare, "load": load, "read-table": read_table,
+                "duckdb-point": duckdb_point, "duckdb-cold": duckdb_cold, "duckdb-bulk": duckdb_bulk,
+                "flight-read": flight_read, "flight-bulk": flight_bulk, "disk-latency": disk_latency}
     if len(argv) < 2 or argv[1] not in commands:
         sys.exit("usage: peers.py {" + ",".join(commands) + "} ARGS...")
     print(json.dumps(commands[argv[1]](*argv[2:])))

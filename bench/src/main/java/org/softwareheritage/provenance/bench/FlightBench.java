@@ -2,7 +2,6 @@ package org.softwareheritage.provenance.bench;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,8 +28,6 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /** Arrow Flight figures with the Java FlightClient over loopback: bulk provenance and whole-table DoGet. */
 final class FlightBench implements AutoCloseable {
   private static final int BATCH_ROWS = 65_536;
-  private static final int WARM_UP_READS = 3;
-  private static final int MEASURED_READS = 3;
 
   /** A whole-table read: which table, how many rows and Arrow buffer bytes, in how long. */
   record TableRead(String table, long rows, long bytes, double seconds, int endpoints) {}
@@ -106,6 +103,15 @@ final class FlightBench implements AutoCloseable {
     }
   }
 
+  /** Every table the server lists ({@code list_flights}). */
+  List<String> tables() {
+    List<String> tables = new ArrayList<>();
+    for (FlightInfo info : client.listFlights(org.apache.arrow.flight.Criteria.ALL)) {
+      tables.add(info.getDescriptor().getPath().get(0));
+    }
+    return tables;
+  }
+
   /** The table with the most bytes, per {@code list_flights}. */
   String largestTable() {
     FlightInfo largest = null;
@@ -118,24 +124,6 @@ final class FlightBench implements AutoCloseable {
       throw new IllegalStateException("the server lists no table");
     }
     return largest.getDescriptor().getPath().get(0);
-  }
-
-  /**
-   * The median of {@value #MEASURED_READS} whole-table reads, after {@value #WARM_UP_READS} unmeasured
-   * ones: the first reads of a fresh JVM client run its Flight and gRPC read path interpreted and
-   * compile it meanwhile (the second read took 1.3-2× as long as the fourth at scale 10), and the
-   * median is robust to other work on the machine.
-   */
-  TableRead readTableMedian(String table, int streams) throws Exception {
-    for (int i = 0; i < WARM_UP_READS; i++) {
-      readTable(table, streams);
-    }
-    List<TableRead> reads = new ArrayList<>();
-    for (int i = 0; i < MEASURED_READS; i++) {
-      reads.add(readTable(table, streams));
-    }
-    reads.sort(Comparator.comparingDouble(TableRead::seconds));
-    return reads.get(MEASURED_READS / 2);
   }
 
   /** Reads a whole table over its endpoints, {@code streams} at a time, each with its own client. */

@@ -44,24 +44,33 @@ final class GrpcBench implements AutoCloseable {
     return channel;
   }
 
-  private ProvenanceServiceBlockingStub newClient() {
+  /** A WhereIsOne client with a channel of its own. */
+  ProvenanceServiceBlockingStub newClient() {
     return ProvenanceServiceGrpc.newBlockingStub(newChannel());
   }
 
   /** Latency of {@code calls} sequential WhereIsOne calls cycling through {@code swhids}, after a warm-up. */
   Latency whereIsOneLatency(List<String> swhids, int warmupCalls, int calls) {
     ProvenanceServiceBlockingStub client = newClient();
-    for (int i = 0; i < warmupCalls; i++) {
-      call(client, swhids.get(i % swhids.size()));
-    }
+    timeCalls(client, swhids, 0, warmupCalls, new long[warmupCalls], 0);
     long[] nanos = new long[calls];
+    timeCalls(client, swhids, 0, calls, nanos, 0);
+    return Latency.of(nanos);
+  }
+
+  /**
+   * Calls WhereIsOne {@code calls} times one after the other, on the SWHIDs of {@code swhids} from
+   * index {@code first} on (cycling), and writes the duration of each call into {@code nanos} from
+   * index {@code at} on.
+   */
+  static void timeCalls(ProvenanceServiceBlockingStub client, List<String> swhids, int first, int calls, long[] nanos,
+      int at) {
     for (int i = 0; i < calls; i++) {
-      String swhid = swhids.get(i % swhids.size());
+      String swhid = swhids.get((first + i) % swhids.size());
       long start = System.nanoTime();
       call(client, swhid);
-      nanos[i] = System.nanoTime() - start;
+      nanos[at + i] = System.nanoTime() - start;
     }
-    return Latency.of(nanos);
   }
 
   /** WhereIsOne calls per second of {@code clients} concurrent clients during {@code seconds}. */
@@ -132,6 +141,28 @@ final class GrpcBench implements AutoCloseable {
       throw new IllegalStateException("WhereAreOne returned " + n + " results for " + swhids.size() + " SWHIDs");
     }
     return n / seconds;
+  }
+
+  /**
+   * The answer to WhereIsOne for each of {@code swhids}, as one line each: the SWHID, its anchor
+   * and origin ({@code -} when absent) separated by tabs, or the SWHID and {@code NOT_FOUND}.
+   */
+  List<String> answers(List<String> swhids) {
+    ProvenanceServiceBlockingStub client = newClient();
+    List<String> lines = new ArrayList<>(swhids.size());
+    for (String swhid : swhids) {
+      try {
+        WhereIsOneResult result = client.whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid).build());
+        lines.add(result.getSwhid() + "\t" + (result.hasAnchor() ? result.getAnchor() : "-") + "\t"
+            + (result.hasOrigin() ? result.getOrigin() : "-"));
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+          throw e;
+        }
+        lines.add(swhid + "\tNOT_FOUND");
+      }
+    }
+    return lines;
   }
 
   private static void call(ProvenanceServiceBlockingStub client, String swhid) {
