@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-# The columns the server loads for lookups (README, "The provenance database").
+# The columns the server loads for lookups (docs/architecture.md, "Database layout").
 LOOKUP_COLUMNS = {
     "nodes": ["id", "type", "sha1_git"],
     "origins": ["id", "url"],
