@@ -14,7 +14,9 @@ Subcommands (each prints one JSON object on stdout):
   flight-bulk QUERIES NAME=PORT...  pyarrow.flight bulk provenance by DoExchange, the servers
                             taking turns
   disk-latency FILE         4 KiB reads at random offsets of FILE (evicted from the page cache), one
-                            at a time: this disk's latency, alone and 9 in a row (a cold lookup's floor)
+                            at a time: this disk's latency, alone and 6 in a row (a cold lookup's floor)
+  evict PID DIR             pages the files of DIR out of process PID's mappings and out of the
+                            page cache: the resident bytes before and after
 """
 import json
 import os
@@ -338,7 +340,7 @@ def flight_bulk(queries, *specs):
     return results
 
 
-def disk_latency(path, group=9, groups=500):
+def disk_latency(path, group=6, groups=500):
     """Random 4 KiB reads of `path` (evicted first), one at a time: each read's latency, and the
     latency of `group` reads in a row, as a cold lookup faults its pages in one after the other."""
     import subprocess
@@ -359,10 +361,53 @@ def disk_latency(path, group=9, groups=500):
     return {"file": path, **percentiles(nanos), "group": group, "groups": percentiles(sums)}
 
 
+def evict(pid, directory):
+    """Pages the mapped files of `directory` out of process `pid` (process_madvise MADV_PAGEOUT,
+    Linux 5.10+: posix_fadvise alone leaves pages that a process maps), then out of the page cache
+    (vmtouch -e), so that the process reads them from disk again."""
+    import ctypes
+    import subprocess
+
+    class IoVec(ctypes.Structure):
+        _fields_ = [("base", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+
+    sys_pidfd_open, sys_process_madvise, madv_pageout = 434, 440, 21  # x86-64
+    libc = ctypes.CDLL(None, use_errno=True)
+    directory = os.path.realpath(directory)
+    ranges = []
+    with open(f"/proc/{pid}/maps") as maps:
+        for line in maps:
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and os.path.dirname(fields[5].strip()) == directory:
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                ranges.append((start, end))
+    resident = lambda: int(subprocess.run(["vmtouch", "-f", directory], check=True, capture_output=True,
+                                          text=True).stdout.split("Resident Pages: ")[1].split("/")[0]) * 4096
+    before = resident()
+    pidfd = libc.syscall(sys_pidfd_open, int(pid), 0)
+    if pidfd < 0:
+        sys.exit(f"pidfd_open {pid}: {os.strerror(ctypes.get_errno())}")
+    try:
+        for start, end in ranges:
+            while start < end:
+                iov = IoVec(start, end - start)
+                done = libc.syscall(sys_process_madvise, pidfd, ctypes.byref(iov), ctypes.c_ulong(1), madv_pageout, 0)
+                if done < 0:
+                    sys.exit(f"process_madvise {pid}: {os.strerror(ctypes.get_errno())}")
+                if done == 0:
+                    break
+                start += done
+    finally:
+        os.close(pidfd)
+    subprocess.run(["vmtouch", "-q", "-e", directory], check=True)
+    return {"mappings": len(ranges), "resident_bytes_before": before, "resident_bytes_after": resident()}
+
+
 def main(argv):
     commands = {"touch-memory": touch_memory, "prepare": prepare, "load": load, "read-table": read_table,
                 "duckdb-point": duckdb_point, "duckdb-cold": duckdb_cold, "duckdb-bulk": duckdb_bulk,
-                "flight-read": flight_read, "flight-bulk": flight_bulk, "disk-latency": disk_latency}
+                "flight-read": flight_read, "flight-bulk": flight_bulk, "disk-latency": disk_latency,
+                "evict": evict}
     if len(argv) < 2 or argv[1] not in commands:
         sys.exit("usage: peers.py {" + ",".join(commands) + "} ARGS...")
     print(json.dumps(commands[argv[1]](*argv[2:])))

@@ -270,23 +270,23 @@ stop_server memory
 # --- cold: a new mapped server on an evicted index; DuckDB on evicted Parquet files
 log "cold: this machine's disk, one random 4 KiB read at a time"
 python3 bench/peers.py disk-latency "$INDEX/nodes.sha1_git" > "$OUT/disk_latency.json"
-log "cold: WhereIsOne on random known contents, index evicted from the page cache"
+log "cold: WhereIsOne on random known contents, after a warm-up on the others, index paged out"
 vmtouch -q -e "$INDEX"
 start_server cold "" "${SERVER_JVM[@]}" -jar "$SERVER_JAR" serve --database "$DB" --index "$INDEX"
 wait_serving cold
 snapshot cold after_start
 cp "/proc/${PID[cold]}/maps" "$OUT/cold.maps"
-# the address of every major page fault (perf, if installed), to attribute them to the index files
-perf_pid=""
+# the warm-up over, the driver runs the eviction command; it then starts perf (if installed) to
+# record the address of every major page fault of the cold lookups, to attribute them to the index files
+evict="python3 bench/peers.py evict ${PID[cold]} $INDEX > $OUT/cold.evict.json"
 if command -v perf > /dev/null; then
-  perf record -q -e major-faults -c 1 -d -p "${PID[cold]}" -o "$OUT/cold.perf.data" > /dev/null 2>&1 &
-  perf_pid=$!
-  sleep 0.5
+  evict+=" && { perf record -q -e major-faults -c 1 -d -p ${PID[cold]} -o $OUT/cold.perf.data > /dev/null 2>&1 &"
+  evict+=" echo \$! > $OUT/cold.perf.pid; sleep 0.5; }"
 fi
-driver "$OUT/cold.json" $(target cold) --phases cold --server-pid "${PID[cold]}"
-if [ -n "$perf_pid" ]; then
-  kill -INT "$perf_pid"
-  wait "$perf_pid" || true
+driver "$OUT/cold.json" $(target cold) --phases cold --server-pid "${PID[cold]}" --cold-evict "$evict"
+if [ -f "$OUT/cold.perf.pid" ]; then
+  kill -INT "$(cat "$OUT/cold.perf.pid")"
+  while kill -0 "$(cat "$OUT/cold.perf.pid")" 2> /dev/null; do sleep 0.1; done
   perf script -i "$OUT/cold.perf.data" -F addr > "$OUT/cold.fault_addresses" 2> /dev/null
 fi
 snapshot cold after_bench

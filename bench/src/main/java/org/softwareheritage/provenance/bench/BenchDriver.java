@@ -41,6 +41,11 @@ public final class BenchDriver implements Callable<Integer> {
    * fourth at scale 10).
    */
   private static final int WARM_UP_CALLS = 3;
+  /**
+   * Calls through the channel of the cold phase before its measured calls, which measure pages read
+   * from disk, not a new connection.
+   */
+  private static final int COLD_CHANNEL_WARM_UP = 500;
   /** Measured Flight calls per server; the median is reported, robust to other work on the machine. */
   private static final int MEASURED_CALLS = 3;
 
@@ -78,8 +83,12 @@ public final class BenchDriver implements Callable<Integer> {
   private double seconds;
 
   @Option(names = "--cold-warm-up", defaultValue = "20",
-      description = "Seconds of calls on the hottest contents before the cold phase (default: ${DEFAULT-VALUE}).")
+      description = "Seconds of calls on every kind of SWHID before the cold phase (default: ${DEFAULT-VALUE}).")
   private double coldWarmUp;
+
+  @Option(names = "--cold-evict", description = "Command evicting the server's index from memory after the cold"
+      + " phase's warm-up (run by sh -c; it must exit 0).")
+  private String coldEvict;
 
   /** A server under measurement: its clients and the JSON object of its figures. */
   private record Target(String name, GrpcBench grpc, FlightBench flight, ObjectNode figures) {}
@@ -319,20 +328,32 @@ public final class BenchDriver implements Callable<Integer> {
   }
 
   /**
-   * WhereIsOne once for each SWHID of {@code cold.txt} (random known contents, whose pages a new
-   * server has not read), one call at a time, after {@link #coldWarmUp} seconds of calls on the
-   * hottest contents only: the JIT compilers of both sides are then done (after 5 s they still
-   * took a quarter of the 2 cores, and every page fault's wake-up waited for them), while only the
-   * few pages of the hot contents have been read. Every call's latency is kept, in call order.
+   * WhereIsOne once for each SWHID of {@code cold.txt} (random known contents), one call at a
+   * time, with the index's pages on disk: after {@link #coldWarmUp} seconds of calls on every
+   * other kind of SWHID, the JIT compilers of both sides are done (after 5 s they still took a
+   * quarter of the 2 cores, and every page fault's wake-up waited for them) and have seen every
+   * branch of a lookup (a warm-up on the hot contents alone left the first few hundred cold calls
+   * recompiling); then {@link #coldEvict} pages the index out of the server and the page cache.
+   * Every call's latency is kept, in call order.
    */
   private void cold(Target target) throws Exception {
     List<String> cold = lines("cold.txt");
     ObjectNode node = child(target.figures(), "cold");
-    double rate = target.grpc().whereIsOneCallsPerSecond(lines("hot.txt"), 2, coldWarmUp);
-    log(target.name() + ": cold: warm-up on the hot contents only: " + Math.round(rate) + " calls/s for " + coldWarmUp + " s");
+    List<String> mixed = mixed();
+    double rate = target.grpc().whereIsOneCallsPerSecond(mixed, 2, coldWarmUp);
+    log(target.name() + ": cold: warm-up on every other kind of SWHID: " + Math.round(rate) + " calls/s for "
+        + coldWarmUp + " s");
+    ProvenanceServiceBlockingStub client = target.grpc().newClient();
+    GrpcBench.timeCalls(client, mixed, 0, COLD_CHANNEL_WARM_UP, new long[COLD_CHANNEL_WARM_UP], 0);
+    if (coldEvict != null) {
+      Process evict = new ProcessBuilder("sh", "-c", coldEvict).inheritIO().start();
+      if (evict.waitFor() != 0) {
+        throw new IllegalStateException("the eviction command exited " + evict.exitValue() + ": " + coldEvict);
+      }
+    }
     ProcessCounters before = serverPid == null ? null : ProcessCounters.of(serverPid);
     long[] nanos = new long[cold.size()];
-    GrpcBench.timeCalls(target.grpc().newClient(), cold, 0, cold.size(), nanos, 0);
+    GrpcBench.timeCalls(client, cold, 0, cold.size(), nanos, 0);
     ProcessCounters during = serverPid == null ? null : ProcessCounters.of(serverPid).minus(before);
     Latency measured = Latency.of(nanos);
     node.put("calls", measured.calls());

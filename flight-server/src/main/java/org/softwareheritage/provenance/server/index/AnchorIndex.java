@@ -209,6 +209,31 @@ final class AnchorIndex {
     return "table " + table.table().directory() + ", column " + column + ": node id " + Long.toUnsignedString(id);
   }
 
+  /** Where {@link #anchorRow} reads the anchor of {@code row} ({@value PackedRows#BYTES} bytes). */
+  long anchorAddress(long row) {
+    return anchorRows + row * PackedRows.BYTES;
+  }
+
+  /** Where the ordinal of the revision or release in {@code revrelRow} is found (16 bytes). */
+  long ordinalAddress(long revrelRow) {
+    return revrels.entryAddress(revrelRow);
+  }
+
+  /** The ordinal of the revision or release in {@code revrelRow}, as the date and origin arrays are indexed. */
+  long ordinal(long revrelRow) {
+    return revrels.ordinal(revrelRow);
+  }
+
+  /** Where the author date of the revision or release of ordinal {@code ordinal} is (8 bytes). */
+  long dateAddress(long ordinal) {
+    return dates + ordinal * Long.BYTES;
+  }
+
+  /** Where the smallest origin of the revision or release of ordinal {@code ordinal} is ({@value PackedRows#BYTES} bytes). */
+  long originAddress(long ordinal) {
+    return originRows + ordinal * PackedRows.BYTES;
+  }
+
   /** See {@link ProvenanceIndex#anchorRow}. */
   long anchorRow(long row) {
     long anchor = PackedRows.get(anchorRows, row);
@@ -217,7 +242,7 @@ final class AnchorIndex {
 
   /** The author date of the revision or release in {@code revrelRow}, or {@link ProvenanceIndex#NO_DATE}. */
   long revrelDate(long revrelRow) {
-    return MemoryUtil.getLong(dates + revrels.ordinal(revrelRow) * Long.BYTES);
+    return MemoryUtil.getLong(dateAddress(revrels.ordinal(revrelRow)));
   }
 
   /** See {@link ProvenanceIndex#originRow}. */

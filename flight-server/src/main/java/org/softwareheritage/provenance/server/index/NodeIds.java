@@ -114,6 +114,11 @@ public final class NodeIds {
     return ObjectType.fromOrdinal(typeOrdinal(row));
   }
 
+  /** Where the type of {@code row} is (one byte). */
+  long typeAddress(long row) {
+    return typeAddress + row;
+  }
+
   /** The {@link ObjectType} ordinal of {@code row}. */
   int typeOrdinal(long row) {
     int ordinal = MemoryUtil.getByte(typeAddress + row);

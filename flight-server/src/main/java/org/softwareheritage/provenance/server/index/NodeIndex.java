@@ -91,7 +91,10 @@ public final class NodeIndex {
     return index;
   }
 
-  /** The index of {@code nodes} that {@code store} holds. */
+  /**
+   * The index of {@code nodes} that {@code store} holds. Its directory, which every lookup reads
+   * (at most 1/2048 of the entries' bytes), starts being read into memory at once.
+   */
   static NodeIndex open(StoredTable nodes, NodeIds ids, RegionStore store) {
     int bucketBits = (int) store.number(BUCKET_BITS);
     Region entries = store.region(ENTRIES);
@@ -100,6 +103,7 @@ public final class NodeIndex {
         || directory.length() != ((1L << bucketBits) + 1) * Long.BYTES) {
       throw new DatabaseLoadException(store + ": the SWHID index does not match the nodes table");
     }
+    store.willNeed(directory.address(), directory.length());
     return new NodeIndex(nodes, ids, entries, directory, bucketBits);
   }
 
@@ -179,26 +183,39 @@ public final class NodeIndex {
 
   /** The row of {@code swhid}, or -1 if the database does not know it. */
   public long row(Swhid swhid) {
+    byte[] type = {(byte) swhid.type().ordinal()};
     long[] rows = new long[1];
-    rows(new byte[] {(byte) swhid.type().ordinal()}, swhid.hash(), 0, 1, rows, new long[1]);
+    long[] positions = new long[1];
+    candidates(swhid.hash(), 0, 1, rows, positions);
+    confirm(type, swhid.hash(), 0, 1, rows, positions);
     return rows[0];
   }
 
   /**
-   * The rows of {@code count} SWHIDs at once: {@code rows[i]} is the row of the SWHID of type
-   * {@code types[from + i]} (an {@link ObjectType} ordinal) and sha1_git
-   * {@code hashes[20 (from + i), 20 (from + i) + 20)}, or -1; {@code positions} is scratch of the
-   * same size. Each step is one loop over all SWHIDs with independent memory reads (the
-   * directory, then the entries, then the nodes), so the cache misses and page faults of
-   * different SWHIDs overlap instead of being paid one after the other.
+   * The first step of looking up {@code count} SWHIDs at once, of sha1_git
+   * {@code hashes[20 (from + i), 20 (from + i) + 20)}: {@code rows[i]} becomes the row of the
+   * entry where the SWHID's hash would be (the node that {@link #confirm} compares first, its
+   * answer in all but rare cases), or -1 if none can match, and {@code positions[i]} that entry.
+   * Each step is one loop over all SWHIDs with independent memory reads (the directory, then the
+   * entries), so the cache misses of different SWHIDs overlap instead of being paid one after the
+   * other.
    */
-  public void rows(byte[] types, byte[] hashes, int from, int count, long[] rows, long[] positions) {
+  public void candidates(byte[] hashes, int from, int count, long[] rows, long[] positions) {
     for (int i = 0; i < count; i++) {
       positions[i] = guess((long) BIG_ENDIAN_LONGS.get(hashes, (from + i) * Swhid.HASH_LENGTH));
     }
     for (int i = 0; i < count; i++) {
       rows[i] = positions[i] < 0 ? -1 : entryRow(positions[i]);
     }
+  }
+
+  /**
+   * The second step after {@link #candidates}: {@code rows[i]} becomes the row of the SWHID of
+   * type {@code types[from + i]} (an {@link ObjectType} ordinal) and its hash, or -1 if the
+   * database does not know it, comparing the whole SWHID with the candidate's node and, if they
+   * differ, with the other nodes whose hashes share its entry's fragment.
+   */
+  public void confirm(byte[] types, byte[] hashes, int from, int count, long[] rows, long[] positions) {
     for (int i = 0; i < count; i++) {
       if (positions[i] >= 0) {
         int h = (from + i) * Swhid.HASH_LENGTH;
@@ -252,8 +269,13 @@ public final class NodeIndex {
     return -1;
   }
 
+  /** Where the sha1_git of {@code row} is. */
+  long hashAddress(long row) {
+    return hashAddress + row * Swhid.HASH_LENGTH;
+  }
+
   private boolean matches(long row, int type, long a, long b, int c) {
-    long address = hashAddress + row * Swhid.HASH_LENGTH;
+    long address = hashAddress(row);
     return MemoryUtil.getLong(address) == a && MemoryUtil.getLong(address + 8) == b
         && MemoryUtil.getInt(address + 16) == c && ids.typeOrdinal(row) == type;
   }

@@ -9,6 +9,7 @@ import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.server.storage.RegionStore;
 import org.softwareheritage.provenance.server.storage.StoredTable;
+import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * The indices every query path shares: node ids and SWHIDs, origins, key → row range of each
@@ -26,9 +27,11 @@ public final class ProvenanceIndex {
   private final Map<ProvenanceTable, KeyRangeIndex> keys;
   private final OriginIndex origins;
   private final AnchorIndex anchors;
+  private final RegionStore store;
 
   private ProvenanceIndex(NodeIds ids, NodeIndex nodes, Map<ProvenanceTable, KeyRangeIndex> keys, OriginIndex origins,
-      AnchorIndex anchors) {
+      AnchorIndex anchors, RegionStore store) {
+    this.store = store;
     this.ids = ids;
     this.nodes = nodes;
     this.keys = keys;
@@ -59,7 +62,7 @@ public final class ProvenanceIndex {
       throw e;
     }
     try {
-      return new ProvenanceIndex(ids, swhids.join(), keys, origins, anchors);
+      return new ProvenanceIndex(ids, swhids.join(), keys, origins, anchors, store);
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException cause ? cause : e;
     }
@@ -71,7 +74,7 @@ public final class ProvenanceIndex {
     Map<ProvenanceTable, KeyRangeIndex> keys = keys(database);
     NodeIds ids = NodeIds.open(nodesTable, store);
     return new ProvenanceIndex(ids, NodeIndex.open(nodesTable, ids, store), keys,
-        OriginIndex.open(keys.get(ProvenanceTable.ORIGINS)), AnchorIndex.open(ids, store));
+        OriginIndex.open(keys.get(ProvenanceTable.ORIGINS)), AnchorIndex.open(ids, store), store);
   }
 
   private static Map<ProvenanceTable, KeyRangeIndex> keys(Database database) {
@@ -112,6 +115,45 @@ public final class ProvenanceIndex {
   /** The origins-table row of the smallest origin of the revision or release in {@code row}, or -1. */
   public long originRow(long revrelRow) {
     return anchors.originRow(revrelRow);
+  }
+
+  /**
+   * Whether the indices are memory-mapped: a page a lookup reads may then be on disk, and asking
+   * for the next pages of a lookup ahead ({@link #willNeedNode}, {@link #willNeedAnchor},
+   * {@link #willNeedRevrel}) turns disk reads that would wait for each other into one wait.
+   */
+  public boolean isMapped() {
+    return store.isMapped();
+  }
+
+  /**
+   * Starts reading the pages that a lookup of the node in {@code row} reads next, all at once:
+   * its hash and type (which confirm a SWHID) and its anchor.
+   */
+  public void willNeedNode(long row) {
+    store.willNeed(nodes.hashAddress(row), Swhid.HASH_LENGTH);
+    store.willNeed(ids.typeAddress(row), 1);
+    store.willNeed(anchors.anchorAddress(row), PackedRows.BYTES);
+  }
+
+  /**
+   * Starts reading the pages that answering with the anchor in {@code revrelRow} reads next: its
+   * hash and type (its SWHID) and where its ordinal is.
+   */
+  public void willNeedAnchor(long revrelRow) {
+    store.willNeed(nodes.hashAddress(revrelRow), Swhid.HASH_LENGTH);
+    store.willNeed(ids.typeAddress(revrelRow), 1);
+    store.willNeed(anchors.ordinalAddress(revrelRow), 16);
+  }
+
+  /**
+   * Starts reading the author date and smallest origin of the anchor in {@code revrelRow}, both
+   * at once (this reads its ordinal).
+   */
+  public void willNeedRevrel(long revrelRow) {
+    long ordinal = anchors.ordinal(revrelRow);
+    store.willNeed(anchors.dateAddress(ordinal), Long.BYTES);
+    store.willNeed(anchors.originAddress(ordinal), PackedRows.BYTES);
   }
 
   /**

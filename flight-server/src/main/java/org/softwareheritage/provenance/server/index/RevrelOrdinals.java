@@ -52,9 +52,14 @@ final class RevrelOrdinals {
     return count;
   }
 
+  /** Where the rank entry that {@link #ordinal} reads for {@code row} is (16 bytes). */
+  long entryAddress(long row) {
+    return address + (row >>> 6) * ENTRY_BYTES;
+  }
+
   /** The ordinal of the revision or release in node row {@code row}. */
   long ordinal(long row) {
-    long entry = address + (row >>> 6) * ENTRY_BYTES;
+    long entry = entryAddress(row);
     long before = MemoryUtil.getLong(entry) & ((1L << (row & 63)) - 1);
     return DamagedIndexException.checkRow(MemoryUtil.getLong(entry + Long.BYTES) + Long.bitCount(before), count,
         "revision or release");

@@ -16,12 +16,34 @@ import org.softwareheritage.provenance.server.storage.StoredTable;
  * anchor's smallest origin; and every anchor of a node. Thread-safe: the indices are read-only.
  */
 public final class ProvenanceQueries {
+  /**
+   * Batches of at most this many SWHIDs ask for their pages ahead (WhereIsOne, whose latency a
+   * cold page multiplies); for the bulk calls, measured by throughput, a system call per page and
+   * step would cost more than their warm lookups.
+   */
+  private static final int LOOKUPS_READ_AHEAD = 4;
+  /**
+   * A first step slower than this read its page from disk (4 KiB: 60 µs or more here, against
+   * well under a microsecond from memory), so the following pages are likely on disk too: only
+   * then is asking for them ahead worth its system calls (5-8 µs each on this VM, which would add
+   * 10 % to a warm WhereIsOne).
+   */
+  private static final long COLD_STEP_NANOS = 20_000;
+
   private final ProvenanceIndex index;
   private final NodeIds ids;
   private final NodeIndex nodes;
 
+  private final long coldStepNanos;
+
   public ProvenanceQueries(ProvenanceIndex index) {
+    this(index, COLD_STEP_NANOS);
+  }
+
+  /** Queries that read ahead when a first step takes over {@code coldStepNanos} (0: always, on a mapped index). */
+  ProvenanceQueries(ProvenanceIndex index, long coldStepNanos) {
     this.index = index;
+    this.coldStepNanos = coldStepNanos;
     this.ids = index.ids();
     this.nodes = index.nodes();
   }
@@ -33,15 +55,34 @@ public final class ProvenanceQueries {
 
   /**
    * Looks up the earliest anchors of {@code count} SWHIDs (types and hashes from SWHID
-   * {@code from} on, as {@link NodeIndex#rows} takes them) into {@code batch}. Each step reads the
-   * memory of every SWHID in one loop, so that their cache misses overlap. Lookups {@code fields}
-   * does not need are skipped (their answers are -1 or {@link ProvenanceIndex#NO_DATE}).
+   * {@code from} on, as {@link NodeIndex#candidates} takes them) into {@code batch}. Each step
+   * reads the memory of every SWHID in one loop, so that their cache misses overlap. For a few
+   * SWHIDs on a mapped index whose first step had to wait for the disk, each step also asks for
+   * the pages of the next one ahead, so that a cold lookup waits for the disk 6 times rather than 9.
+   * Lookups {@code fields} does not need are skipped (their answers are -1 or
+   * {@link ProvenanceIndex#NO_DATE}).
    */
   public void lookUp(byte[] types, byte[] hashes, int from, int count, ResultFields fields, LookupBatch batch) {
-    nodes.rows(types, hashes, from, count, batch.rows, batch.positions);
+    long started = System.nanoTime();
+    nodes.candidates(hashes, from, count, batch.rows, batch.positions);
+    boolean ahead = count <= LOOKUPS_READ_AHEAD && index.isMapped() && System.nanoTime() - started >= coldStepNanos;
+    for (int i = 0; ahead && i < count; i++) {
+      if (batch.rows[i] >= 0) {
+        index.willNeedNode(batch.rows[i]);
+      }
+    }
+    nodes.confirm(types, hashes, from, count, batch.rows, batch.positions);
     boolean anchors = fields.anchor() || fields.origin();
     for (int i = 0; i < count; i++) {
       batch.anchorRows[i] = batch.rows[i] < 0 || !anchors ? -1 : index.anchorRow(batch.rows[i]);
+      if (ahead && batch.anchorRows[i] >= 0) {
+        index.willNeedAnchor(batch.anchorRows[i]);
+      }
+    }
+    for (int i = 0; ahead && i < count; i++) {
+      if (batch.anchorRows[i] >= 0) {
+        index.willNeedRevrel(batch.anchorRows[i]);
+      }
     }
     for (int i = 0; i < count; i++) {
       long anchor = batch.anchorRows[i];

@@ -17,9 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.softwareheritage.provenance.server.index.ProvenanceIndex;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
-import org.softwareheritage.provenance.server.storage.DatabaseLocation;
-import org.softwareheritage.provenance.server.storage.MemoryStore;
 import org.softwareheritage.provenance.server.testing.RandomDatabase;
+import org.softwareheritage.provenance.server.testing.StorageMode;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
@@ -33,25 +32,39 @@ class ProvenanceQueriesTest {
   private RandomDatabase database;
   private BufferAllocator allocator;
   private IndexedDatabase data;
+  private IndexedDatabase mapped;
   private ProvenanceQueries queries;
 
   @BeforeAll
   void load(@TempDir Path directory) throws Exception {
     database = RandomDatabase.generate(17, 2500, RandomDatabase.NodeIds.SPARSE);
-    database.write(directory);
+    Path tables = directory.resolve("database");
+    database.write(tables);
     allocator = ArrowMemory.newRootAllocator();
-    data = IndexedDatabase.build(DatabaseLocation.of(directory), allocator, new MemoryStore());
+    data = StorageMode.MEMORY.open(tables, null, allocator);
+    mapped = StorageMode.MAPPED.open(tables, directory.resolve("index"), allocator);
     queries = new ProvenanceQueries(data.index());
   }
 
   @AfterAll
   void close() {
+    mapped.close();
     data.close();
     allocator.close();
   }
 
   @Test
   void lookUpAnswersEveryNodeAndUnknownSwhidsInBatchesOfAnySize() {
+    assertLookUps(queries);
+  }
+
+  /** Small batches on a mapped index whose first step was slow ask for their next pages ahead. */
+  @Test
+  void lookUpReadingAheadOnAMappedIndexAnswersTheSame() {
+    assertLookUps(new ProvenanceQueries(mapped.index(), 0));
+  }
+
+  private void assertLookUps(ProvenanceQueries queries) {
     List<Swhid> swhids = new ArrayList<>(database.nodes().stream().map(RandomDatabase.Node::swhid).toList());
     Random random = new Random(5);
     for (int i = 0; i < 300; i++) {
@@ -60,7 +73,7 @@ class ProvenanceQueriesTest {
       swhids.add(random.nextInt(2) == 0 ? Swhid.of(ObjectType.CONTENT, hash)
           : Swhid.of(ObjectType.DIRECTORY, database.nodes().get(i).hash()));
     }
-    for (int batchSize : new int[] {1, 7, 1024}) {
+    for (int batchSize : new int[] {1, 4, 7, 1024}) {
       LookupBatch batch = new LookupBatch(batchSize);
       for (int from = 0; from < swhids.size(); from += batchSize) {
         int count = Math.min(batchSize, swhids.size() - from);
