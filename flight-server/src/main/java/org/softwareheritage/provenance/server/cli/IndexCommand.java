@@ -53,8 +53,9 @@ final class IndexCommand implements Callable<Integer> {
       if (changed != null) {
         throw new DatabaseLoadException(location + " changed while it was indexed: " + changed);
       }
+      long start = System.nanoTime();
       index.commit(identity);
-      summary = built.summary();
+      summary = built.summary() + "; saved in " + (System.nanoTime() - start) / 1_000_000 + " ms";
     }
     spec.commandLine().getOut().println("indexed " + location + " into " + directory + ": " + summary);
     return 0;

@@ -39,6 +39,7 @@ public final class IndexedDatabase implements AutoCloseable {
     try {
       long start = System.nanoTime();
       Database database = Database.load(location, allocator, store);
+      store.saveInBackground();
       long loaded = System.nanoTime();
       ProvenanceIndex index = ProvenanceIndex.build(database, store);
       long indexed = System.nanoTime();

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -67,6 +68,7 @@ public final class IndexDirectory extends RegionStore {
   private final Map<String, MemorySegment> segments = new HashMap<>();
   private final Arena shared;
   private boolean committed;
+  private CompletableFuture<Void> savedInBackground = CompletableFuture.completedFuture(null);
 
   private IndexDirectory(Path directory, Path files, FileLock lock, Arena shared) {
     this.directory = directory;
@@ -184,6 +186,46 @@ public final class IndexDirectory extends RegionStore {
     }
   }
 
+  /**
+   * Writes through the region's file rather than its mapping: a new file's pages then come into
+   * the page cache as copies, where storing through the mapping would first fault each one in
+   * (the kernel zero-filling it) and then mark it dirty.
+   */
+  @Override
+  public void write(Region region, long offset, long source, long length) {
+    checkWritable();
+    Path file = files.resolve(region.name());
+    ByteBuffer bytes = MemorySegment.ofAddress(source).reinterpret(length).asByteBuffer();
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      for (long position = offset; bytes.hasRemaining(); ) {
+        position += channel.write(bytes, position);
+      }
+    } catch (IOException e) {
+      throw new DatabaseLoadException(file + ": cannot write: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Syncs the files of the regions made so far to disk on a thread of its own. A failure is left
+   * to {@link #commit}, which syncs every file again; a file deleted meanwhile is skipped.
+   */
+  @Override
+  public synchronized void saveInBackground() {
+    checkWritable();
+    List<Path> paths = regions().stream().filter(region -> region.length() > 0)
+        .map(region -> files.resolve(region.name())).toList();
+    savedInBackground = CompletableFuture.runAsync(() -> paths.forEach(IndexDirectory::trySync),
+        task -> Thread.ofPlatform().daemon().name("index-save").start(task));
+  }
+
+  private static void trySync(Path file) {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      channel.force(false);
+    } catch (IOException e) {
+      // left to commit, which syncs every file again
+    }
+  }
+
   @Override
   public void willNeed(long address, long length) {
     Madvise.willNeed(address, length);
@@ -195,6 +237,7 @@ public final class IndexDirectory extends RegionStore {
    */
   public synchronized void commit(DatabaseIdentity database) throws IOException {
     checkWritable();
+    savedInBackground.join();
     List<Region> all = new ArrayList<>(regions());
     all.parallelStream().filter(region -> region.length() > 0).forEach(region -> segments.get(region.name()).force());
     for (Region region : all) {

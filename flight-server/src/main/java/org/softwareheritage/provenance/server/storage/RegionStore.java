@@ -1,5 +1,6 @@
 package org.softwareheritage.provenance.server.storage;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -100,6 +101,22 @@ public abstract class RegionStore implements AutoCloseable {
   /** Bytes of every region. */
   public final synchronized long sizeInBytes() {
     return regions.values().stream().mapToLong(Region::length).sum();
+  }
+
+  /**
+   * Copies {@code length} bytes from native memory at {@code source} to byte {@code offset} of
+   * {@code region}.
+   */
+  public void write(Region region, long offset, long source, long length) {
+    MemorySegment.copy(MemorySegment.ofAddress(source).reinterpret(length), 0,
+        MemorySegment.ofAddress(region.at(offset)).reinterpret(length), 0, length);
+  }
+
+  /**
+   * Starts saving the regions made so far in the background (a build's loaded tables, while the
+   * indices are computed), so that finishing the build has less left to wait for.
+   */
+  public void saveInBackground() {
   }
 
   /** Whether the regions are mapped from files (their pages in the OS page cache), not native memory. */

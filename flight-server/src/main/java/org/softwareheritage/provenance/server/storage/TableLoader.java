@@ -111,11 +111,10 @@ public final class TableLoader {
     }
 
     /** Room for {@code more} bytes of variable-width values. */
-    long reserve(long more) {
+    void reserve(long more) {
       if (bytes + more > values.length()) {
         values = store.resize(values, Math.max(bytes + more, values.length() * 2));
       }
-      return values.at(bytes);
     }
 
     /** Trims variable-width values to the bytes written. */
@@ -200,7 +199,7 @@ public final class TableLoader {
     }
   }
 
-  private static void copy(ProvenanceTable table, String source, FieldVector from, DictionaryProvider dictionaries,
+  private void copy(ProvenanceTable table, String source, FieldVector from, DictionaryProvider dictionaries,
       Target to, long row, int count) {
     switch (to.column.kind()) {
       case NODE_ID, SHA1_GIT -> copyFixedWidth((BaseFixedWidthVector) from, to.values, row, count);
@@ -211,34 +210,33 @@ public final class TableLoader {
     }
   }
 
-  private static void copyFixedWidth(BaseFixedWidthVector from, Region to, long row, int count) {
+  private void copyFixedWidth(BaseFixedWidthVector from, Region to, long row, int count) {
     long width = from.getTypeWidth();
-    MemoryUtil.copyMemory(from.getDataBufferAddress(), to.at(row * width), count * width);
+    store.write(to, row * width, from.getDataBufferAddress(), count * width);
   }
 
-  private static void copyTimestamps(TimeStampVector from, Region to, long row, int count) {
+  /** Copies timestamps as seconds, converted in the batch's own buffer first. */
+  private void copyTimestamps(TimeStampVector from, Region to, long row, int count) {
     long perSecond = switch (((ArrowType.Timestamp) from.getField().getType()).getUnit()) {
       case SECOND -> 1;
       case MILLISECOND -> 1_000;
       case MICROSECOND -> 1_000_000;
       case NANOSECOND -> 1_000_000_000;
     };
-    if (perSecond == 1) {
-      copyFixedWidth(from, to, row, count);
-      return;
+    long values = from.getDataBufferAddress();
+    for (int i = 0; perSecond > 1 && i < count; i++) {
+      long address = values + ((long) i << 3);
+      MemoryUtil.putLong(address, Math.floorDiv(MemoryUtil.getLong(address), perSecond));
     }
-    long source = from.getDataBufferAddress();
-    long target = to.at(row << 3);
-    for (int i = 0; i < count; i++) {
-      MemoryUtil.putLong(target + ((long) i << 3), Math.floorDiv(MemoryUtil.getLong(source + ((long) i << 3)), perSecond));
-    }
+    copyFixedWidth(from, to, row, count);
   }
 
-  private static void copyVariableWidth(BaseVariableWidthVector from, Target to, long row, int count) {
+  private void copyVariableWidth(BaseVariableWidthVector from, Target to, long row, int count) {
     int start = from.getStartOffset(0);
     int bytes = from.getStartOffset(count) - start;
     long base = to.bytes;
-    MemoryUtil.copyMemory(from.getDataBufferAddress() + start, to.reserve(bytes), bytes);
+    to.reserve(bytes);
+    store.write(to.values, base, from.getDataBufferAddress() + start, bytes);
     long offsets = to.offsets.at(row << 3);
     for (int i = 0; i <= count; i++) {
       MemoryUtil.putLong(offsets + ((long) i << 3), base + from.getStartOffset(i) - start);
