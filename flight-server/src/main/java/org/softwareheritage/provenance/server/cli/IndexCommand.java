@@ -25,6 +25,12 @@ import picocli.CommandLine.Spec;
         + "for `serve --database DATABASE --index INDEX_DIR`. Exits 0 at once if INDEX_DIR already holds an index "
         + "of DATABASE as it is now.")
 final class IndexCommand implements Callable<Integer> {
+  /**
+   * Tables loaded at once, at most: each concurrent Parquet scan keeps a few hundred MB of native
+   * buffers, which the pod's memory limit must hold beside the page cache of the build.
+   */
+  private static final int MAX_LOAD_THREADS = 4;
+
   @Spec
   private CommandSpec spec;
 
@@ -48,7 +54,8 @@ final class IndexCommand implements Callable<Integer> {
     IndexDirectory index = IndexDirectory.build(directory);
     String summary;
     try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
-        IndexedDatabase built = IndexedDatabase.build(location, allocator, index)) {
+        IndexedDatabase built = IndexedDatabase.build(location, allocator, index,
+            Math.min(MAX_LOAD_THREADS, Runtime.getRuntime().availableProcessors()))) {
       String changed = identity.differenceFrom(DatabaseIdentity.of(location));
       if (changed != null) {
         throw new DatabaseLoadException(location + " changed while it was indexed: " + changed);

@@ -28,17 +28,23 @@ public final class IndexedDatabase implements AutoCloseable {
     this.built = built;
   }
 
+  /** {@link #build(DatabaseLocation, BufferAllocator, RegionStore, int)} loading one table at a time, as a server does. */
+  public static IndexedDatabase build(DatabaseLocation location, BufferAllocator allocator, RegionStore store) {
+    return build(location, allocator, store, 1);
+  }
+
   /**
-   * Loads every table of the database at {@code location} into {@code store} and builds the
-   * indices there; {@code allocator} is the Arrow memory of the Parquet scans. Takes ownership of
-   * {@code store}, closed on failure.
+   * Loads every table of the database at {@code location} into {@code store}, {@code loadThreads}
+   * at a time (see {@link Database#load}), and builds the indices there; {@code allocator} is the
+   * Arrow memory of the Parquet scans. Takes ownership of {@code store}, closed on failure.
    *
    * @throws org.softwareheritage.provenance.server.storage.DatabaseLoadException naming what is wrong
    */
-  public static IndexedDatabase build(DatabaseLocation location, BufferAllocator allocator, RegionStore store) {
+  public static IndexedDatabase build(DatabaseLocation location, BufferAllocator allocator, RegionStore store,
+      int loadThreads) {
     try {
       long start = System.nanoTime();
-      Database database = Database.load(location, allocator, store);
+      Database database = Database.load(location, allocator, store, loadThreads);
       store.saveInBackground();
       long loaded = System.nanoTime();
       ProvenanceIndex index = ProvenanceIndex.build(database, store);

@@ -165,6 +165,21 @@ class IndexCommandTest {
     assertServeFails(fresh, "error: " + fresh + ": no index (no index.json");
   }
 
+  /** Tables load concurrently in a build: a table that cannot be read fails it with its name, once every load has ended. */
+  @Test
+  void anUnreadableTableFailsTheBuildWithItsName() throws IOException {
+    Path garbage = database.resolve(ProvenanceTable.CONTENTS_IN_DIRECTORIES.directory()).resolve("garbage.parquet");
+    Files.write(garbage, "not a Parquet file".getBytes(StandardCharsets.UTF_8));
+    Run failed = run("index", database.toString(), index.toString());
+    assertEquals(1, failed.code());
+    List<String> lines = failed.err().lines().toList();
+    assertEquals(1, lines.size(), failed.err());
+    assertTrue(lines.get(0).startsWith("error: table contents_in_frontier_directories, file " + garbage.toUri()), lines.get(0));
+    try (Stream<Path> entries = Files.list(index)) {
+      assertFalse(entries.anyMatch(p -> p.getFileName().toString().startsWith(".build-")), "no build left behind");
+    }
+  }
+
   @Test
   void oneBuildAtATimePerDirectory() throws IOException {
     try (IndexDirectory building = IndexDirectory.build(index)) {

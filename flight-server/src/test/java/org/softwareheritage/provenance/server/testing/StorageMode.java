@@ -30,7 +30,7 @@ public enum StorageMode {
     }
     DatabaseIdentity identity = DatabaseIdentity.of(location);
     IndexDirectory building = IndexDirectory.build(indexDirectory);
-    try (IndexedDatabase built = IndexedDatabase.build(location, allocator, building)) {
+    try (IndexedDatabase built = IndexedDatabase.build(location, allocator, building, 2)) {
       building.commit(identity);
     }
     return IndexedDatabase.open(IndexDirectory.open(indexDirectory, identity));
