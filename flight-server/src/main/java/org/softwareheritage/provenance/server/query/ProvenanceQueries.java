@@ -58,7 +58,8 @@ public final class ProvenanceQueries {
    * {@code from} on, as {@link NodeIndex#candidates} takes them) into {@code batch}. Each step
    * reads the memory of every SWHID in one loop, so that their cache misses overlap. For a few
    * SWHIDs on a mapped index whose first step had to wait for the disk, each step also asks for
-   * the pages of the next one ahead, so that a cold lookup waits for the disk 6 times rather than 9.
+   * the pages of the next one ahead, so that the disk reads of a step overlap instead of waiting
+   * for each other.
    * Lookups {@code fields} does not need are skipped (their answers are -1 or
    * {@link ProvenanceIndex#NO_DATE}).
    */
