@@ -25,7 +25,10 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-/** Arrow Flight figures with the Java FlightClient over loopback: bulk provenance and whole-table DoGet. */
+/**
+ * Arrow Flight figures with the Java FlightClient over loopback: bulk provenance and whole-table
+ * DoGet.
+ */
 final class FlightBench implements AutoCloseable {
   private static final int BATCH_ROWS = 65_536;
 
@@ -43,8 +46,8 @@ final class FlightBench implements AutoCloseable {
 
   /** SWHIDs per second of one DoExchange bulk-provenance call over {@code swhids}. */
   double bulkProvenanceSwhidsPerSecond(List<String> swhids) throws Exception {
-    FlightDescriptor command = FlightDescriptor.command(
-        "{\"exchange\": \"provenance\"}".getBytes(StandardCharsets.UTF_8));
+    FlightDescriptor command =
+        FlightDescriptor.command("{\"exchange\": \"provenance\"}".getBytes(StandardCharsets.UTF_8));
     Schema schema = new Schema(List.of(Field.notNullable("swhid", ArrowType.Utf8.INSTANCE)));
     ExecutorService sender = Executors.newSingleThreadExecutor();
     List<ArrowRecordBatch> batches = new ArrayList<>();
@@ -62,17 +65,19 @@ final class FlightBench implements AutoCloseable {
       }
       long start = System.nanoTime();
       try (FlightClient.ExchangeReaderWriter exchange = client.doExchange(command)) {
-        Future<?> sent = sender.submit(() -> {
-          VectorLoader loader = new VectorLoader(root);
-          exchange.getWriter().start(root);
-          for (ArrowRecordBatch batch : batches) {
-            loader.load(batch);
-            awaitReady(exchange.getWriter());
-            exchange.getWriter().putNext();
-          }
-          exchange.getWriter().completed();
-          return null;
-        });
+        Future<?> sent =
+            sender.submit(
+                () -> {
+                  VectorLoader loader = new VectorLoader(root);
+                  exchange.getWriter().start(root);
+                  for (ArrowRecordBatch batch : batches) {
+                    loader.load(batch);
+                    awaitReady(exchange.getWriter());
+                    exchange.getWriter().putNext();
+                  }
+                  exchange.getWriter().completed();
+                  return null;
+                });
         long rows = 0;
         FlightStream results = exchange.getReader();
         while (results.next()) {
@@ -81,7 +86,8 @@ final class FlightBench implements AutoCloseable {
         sent.get();
         double seconds = (System.nanoTime() - start) / 1e9;
         if (rows != swhids.size()) {
-          throw new IllegalStateException("bulk provenance returned " + rows + " rows for " + swhids.size() + " SWHIDs");
+          throw new IllegalStateException(
+              "bulk provenance returned " + rows + " rows for " + swhids.size() + " SWHIDs");
         }
         return rows / seconds;
       }
@@ -94,8 +100,8 @@ final class FlightBench implements AutoCloseable {
   /**
    * Waits until {@code writer} can take a batch without blocking. Flight's Java client waits in
    * {@code putNext} by calling {@code isReady()} in a busy loop (it cannot register gRPC's on-ready
-   * callback once the call has started), which takes a whole core from the server on this
-   * 2-core machine; polling every 20 µs costs nothing measurable.
+   * callback once the call has started), which takes a whole core from the server on this 2-core
+   * machine; polling every 20 µs costs nothing measurable.
    */
   private static void awaitReady(FlightClient.ClientStreamListener writer) {
     while (!writer.isReady()) {
@@ -126,7 +132,9 @@ final class FlightBench implements AutoCloseable {
     return largest.getDescriptor().getPath().get(0);
   }
 
-  /** Reads a whole table over its endpoints, {@code streams} at a time, each with its own client. */
+  /**
+   * Reads a whole table over its endpoints, {@code streams} at a time, each with its own client.
+   */
   TableRead readTable(String table, int streams) throws Exception {
     FlightInfo info = client.getInfo(FlightDescriptor.path(table));
     List<FlightEndpoint> endpoints = info.getEndpoints();

@@ -19,9 +19,9 @@ import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneResult;
 
 /**
- * gRPC figures with the generated Java stubs over loopback: WhereIsOne latency of one client,
- * calls per second of several concurrent clients (one channel each, like separate web workers),
- * and WhereAreOne SWHIDs per second.
+ * gRPC figures with the generated Java stubs over loopback: WhereIsOne latency of one client, calls
+ * per second of several concurrent clients (one channel each, like separate web workers), and
+ * WhereAreOne SWHIDs per second.
  */
 final class GrpcBench implements AutoCloseable {
   private final String host;
@@ -34,12 +34,16 @@ final class GrpcBench implements AutoCloseable {
   }
 
   /**
-   * A channel of its own, whose callbacks run on the transport thread (directExecutor): the
-   * driver never blocks in them, and the default executor would add a thread hop per message.
+   * A channel of its own, whose callbacks run on the transport thread (directExecutor): the driver
+   * never blocks in them, and the default executor would add a thread hop per message.
    */
   private ManagedChannel newChannel() {
-    ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().directExecutor()
-        .maxInboundMessageSize(64 << 20).build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(host, port)
+            .usePlaintext()
+            .directExecutor()
+            .maxInboundMessageSize(64 << 20)
+            .build();
     channels.add(channel);
     return channel;
   }
@@ -49,7 +53,10 @@ final class GrpcBench implements AutoCloseable {
     return ProvenanceServiceGrpc.newBlockingStub(newChannel());
   }
 
-  /** Latency of {@code calls} sequential WhereIsOne calls cycling through {@code swhids}, after a warm-up. */
+  /**
+   * Latency of {@code calls} sequential WhereIsOne calls cycling through {@code swhids}, after a
+   * warm-up.
+   */
   Latency whereIsOneLatency(List<String> swhids, int warmupCalls, int calls) {
     ProvenanceServiceBlockingStub client = newClient();
     timeCalls(client, swhids, 0, warmupCalls, new long[warmupCalls], 0);
@@ -63,7 +70,12 @@ final class GrpcBench implements AutoCloseable {
    * index {@code first} on (cycling), and writes the duration of each call into {@code nanos} from
    * index {@code at} on.
    */
-  static void timeCalls(ProvenanceServiceBlockingStub client, List<String> swhids, int first, int calls, long[] nanos,
+  static void timeCalls(
+      ProvenanceServiceBlockingStub client,
+      List<String> swhids,
+      int first,
+      int calls,
+      long[] nanos,
       int at) {
     for (int i = 0; i < calls; i++) {
       String swhid = swhids.get((first + i) % swhids.size());
@@ -74,7 +86,8 @@ final class GrpcBench implements AutoCloseable {
   }
 
   /** WhereIsOne calls per second of {@code clients} concurrent clients during {@code seconds}. */
-  double whereIsOneCallsPerSecond(List<String> swhids, int clients, double seconds) throws Exception {
+  double whereIsOneCallsPerSecond(List<String> swhids, int clients, double seconds)
+      throws Exception {
     List<ProvenanceServiceBlockingStub> stubs = new ArrayList<>();
     for (int c = 0; c < clients; c++) {
       stubs.add(newClient());
@@ -88,14 +101,16 @@ final class GrpcBench implements AutoCloseable {
       for (int c = 0; c < clients; c++) {
         ProvenanceServiceBlockingStub stub = stubs.get(c);
         int offset = c * 7919;
-        counts.add(pool.submit(() -> {
-          long n = 0;
-          while (System.nanoTime() < deadline) {
-            call(stub, swhids.get((int) ((offset + n) % swhids.size())));
-            n++;
-          }
-          return n;
-        }));
+        counts.add(
+            pool.submit(
+                () -> {
+                  long n = 0;
+                  while (System.nanoTime() < deadline) {
+                    call(stub, swhids.get((int) ((offset + n) % swhids.size())));
+                    n++;
+                  }
+                  return n;
+                }));
       }
       long total = 0;
       for (Future<Long> count : counts) {
@@ -108,37 +123,41 @@ final class GrpcBench implements AutoCloseable {
   }
 
   /**
-   * SWHIDs per second of one WhereAreOne call over {@code swhids}, checked for one result each.
-   * The results are read with the async stub: the blocking iterator hands every message from the
+   * SWHIDs per second of one WhereAreOne call over {@code swhids}, checked for one result each. The
+   * results are read with the async stub: the blocking iterator hands every message from the
    * transport thread to the caller's thread one at a time, which would measure that hand-off.
    */
   double whereAreOneSwhidsPerSecond(List<String> swhids) throws Exception {
-    ProvenanceServiceGrpc.ProvenanceServiceStub client = ProvenanceServiceGrpc.newStub(newChannel());
+    ProvenanceServiceGrpc.ProvenanceServiceStub client =
+        ProvenanceServiceGrpc.newStub(newChannel());
     WhereAreOneRequest request = WhereAreOneRequest.newBuilder().addAllSwhid(swhids).build();
     CompletableFuture<Long> done = new CompletableFuture<>();
     long start = System.nanoTime();
-    client.whereAreOne(request, new StreamObserver<>() {
-      private long results;
+    client.whereAreOne(
+        request,
+        new StreamObserver<>() {
+          private long results;
 
-      @Override
-      public void onNext(WhereIsOneResult result) {
-        results++;
-      }
+          @Override
+          public void onNext(WhereIsOneResult result) {
+            results++;
+          }
 
-      @Override
-      public void onError(Throwable error) {
-        done.completeExceptionally(error);
-      }
+          @Override
+          public void onError(Throwable error) {
+            done.completeExceptionally(error);
+          }
 
-      @Override
-      public void onCompleted() {
-        done.complete(results);
-      }
-    });
+          @Override
+          public void onCompleted() {
+            done.complete(results);
+          }
+        });
     long n = done.get();
     double seconds = (System.nanoTime() - start) / 1e9;
     if (n != swhids.size()) {
-      throw new IllegalStateException("WhereAreOne returned " + n + " results for " + swhids.size() + " SWHIDs");
+      throw new IllegalStateException(
+          "WhereAreOne returned " + n + " results for " + swhids.size() + " SWHIDs");
     }
     return n / seconds;
   }
@@ -152,9 +171,14 @@ final class GrpcBench implements AutoCloseable {
     List<String> lines = new ArrayList<>(swhids.size());
     for (String swhid : swhids) {
       try {
-        WhereIsOneResult result = client.whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid).build());
-        lines.add(result.getSwhid() + "\t" + (result.hasAnchor() ? result.getAnchor() : "-") + "\t"
-            + (result.hasOrigin() ? result.getOrigin() : "-"));
+        WhereIsOneResult result =
+            client.whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid).build());
+        lines.add(
+            result.getSwhid()
+                + "\t"
+                + (result.hasAnchor() ? result.getAnchor() : "-")
+                + "\t"
+                + (result.hasOrigin() ? result.getOrigin() : "-"));
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
           throw e;

@@ -28,11 +28,11 @@ import org.softwareheritage.provenance.server.storage.MemoryStore;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * In-process cost of the index lookups behind WhereIsOne, without gRPC: SWHID to node row, and
- * the whole provenance lookup for random known contents, the hottest contents, directories and
- * unknown SWHIDs; in both modes ({@code store}): the index built in native memory, or the index
- * directory memory-mapped (warm: the warm-up iterations fault in the pages the lookups read). The database, its
- * index directory and the query lists come from the system properties {@code bench.database},
+ * In-process cost of the index lookups behind WhereIsOne, without gRPC: SWHID to node row, and the
+ * whole provenance lookup for random known contents, the hottest contents, directories and unknown
+ * SWHIDs; in both modes ({@code store}): the index built in native memory, or the index directory
+ * memory-mapped (warm: the warm-up iterations fault in the pages the lookups read). The database,
+ * its index directory and the query lists come from the system properties {@code bench.database},
  * {@code bench.index} and {@code bench.queries}.
  */
 @State(Scope.Benchmark)
@@ -57,12 +57,15 @@ public class IndexLookupBenchmark {
     Path queryDirectory = Path.of(System.getProperty("bench.queries"));
     DatabaseLocation location = DatabaseLocation.of(Path.of(System.getProperty("bench.database")));
     allocator = ArrowMemory.newRootAllocator();
-    data = switch (store) {
-      case "memory" -> IndexedDatabase.build(location, allocator, new MemoryStore());
-      case "mapped" -> IndexedDatabase.open(
-          IndexDirectory.open(Path.of(System.getProperty("bench.index")), DatabaseIdentity.of(location)));
-      default -> throw new IllegalArgumentException("store " + store + ": memory or mapped");
-    };
+    data =
+        switch (store) {
+          case "memory" -> IndexedDatabase.build(location, allocator, new MemoryStore());
+          case "mapped" ->
+              IndexedDatabase.open(
+                  IndexDirectory.open(
+                      Path.of(System.getProperty("bench.index")), DatabaseIdentity.of(location)));
+          default -> throw new IllegalArgumentException("store " + store + ": memory or mapped");
+        };
     queries = new ProvenanceQueries(data.index());
     known = swhids(queryDirectory.resolve("known.txt"));
     hot = swhids(queryDirectory.resolve("hot.txt"));
@@ -87,7 +90,8 @@ public class IndexLookupBenchmark {
   }
 
   private LookupBatch whereIs(Swhid swhid) {
-    queries.lookUp(new byte[] {(byte) swhid.type().ordinal()}, swhid.hash(), 0, 1, ResultFields.ALL, batch);
+    queries.lookUp(
+        new byte[] {(byte) swhid.type().ordinal()}, swhid.hash(), 0, 1, ResultFields.ALL, batch);
     return batch;
   }
 

@@ -7,7 +7,8 @@ record Latency(int calls, double p50Micros, double p99Micros, double maxMicros) 
   static Latency of(long[] nanos) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
-    return new Latency(sorted.length, micros(sorted, 0.50), micros(sorted, 0.99), sorted[sorted.length - 1] / 1e3);
+    return new Latency(
+        sorted.length, micros(sorted, 0.50), micros(sorted, 0.99), sorted[sorted.length - 1] / 1e3);
   }
 
   private static double micros(long[] sorted, double quantile) {

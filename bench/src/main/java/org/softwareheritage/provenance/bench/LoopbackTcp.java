@@ -11,7 +11,8 @@ import java.util.concurrent.Future;
 
 /**
  * This machine's loopback TCP limit: one connection, 1 MiB writes from one thread to a reader
- * thread that discards them, for a fixed time. The ceiling any single stream over loopback can reach.
+ * thread that discards them, for a fixed time. The ceiling any single stream over loopback can
+ * reach.
  */
 final class LoopbackTcp {
   private static final int BUFFER_BYTES = 1 << 20;

@@ -5,9 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Page faults and disk reads of a process on this machine, from {@code /proc/PID/stat} and
- * {@code /proc/PID/io}: how many pages a phase of the benchmark made the server fault in, and how
- * many bytes the kernel read from disk for them.
+ * Page faults and disk reads of a process on this machine, from {@code /proc/PID/stat} and {@code
+ * /proc/PID/io}: how many pages a phase of the benchmark made the server fault in, and how many
+ * bytes the kernel read from disk for them.
  */
 record ProcessCounters(long majorFaults, long minorFaults, long readBytes) {
   static ProcessCounters of(long pid) throws IOException {
@@ -24,7 +24,9 @@ record ProcessCounters(long majorFaults, long minorFaults, long readBytes) {
   }
 
   ProcessCounters minus(ProcessCounters before) {
-    return new ProcessCounters(majorFaults - before.majorFaults, minorFaults - before.minorFaults,
+    return new ProcessCounters(
+        majorFaults - before.majorFaults,
+        minorFaults - before.minorFaults,
         readBytes - before.readBytes);
   }
 }

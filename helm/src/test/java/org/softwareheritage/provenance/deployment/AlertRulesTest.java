@@ -23,9 +23,16 @@ import org.softwareheritage.provenance.deployment.Chart.ValuesFile;
  */
 class AlertRulesTest {
   private static final Path RUNBOOK = Path.of("..", "docs", "operations.md");
-  private static final Set<String> ALERTS = Set.of("SwhProvenanceNoReadyPod", "SwhProvenanceDegraded",
-      "SwhProvenanceInternalErrors", "SwhProvenanceRejectedCalls", "SwhProvenanceDeadlineExceeded",
-      "SwhProvenanceSlowLookups", "SwhProvenanceMemoryPressure", "SwhProvenanceRestarts");
+  private static final Set<String> ALERTS =
+      Set.of(
+          "SwhProvenanceNoReadyPod",
+          "SwhProvenanceDegraded",
+          "SwhProvenanceInternalErrors",
+          "SwhProvenanceRejectedCalls",
+          "SwhProvenanceDeadlineExceeded",
+          "SwhProvenanceSlowLookups",
+          "SwhProvenanceMemoryPressure",
+          "SwhProvenanceRestarts");
 
   @Test
   void stagingAndProductionAlertOnTheirOwnReleaseWithTheDocumentedThresholds() {
@@ -36,24 +43,36 @@ class AlertRulesTest {
         String alert = rule.string("alert");
         names.add(alert);
         String expr = rule.string("expr");
-        assertTrue(expr.contains("namespace=\"swh\""), alert + " is scoped to the namespace: " + expr);
-        assertTrue(expr.contains("provenance-swh-provenance"), alert + " is scoped to the release: " + expr);
+        assertTrue(
+            expr.contains("namespace=\"swh\""), alert + " is scoped to the namespace: " + expr);
+        assertTrue(
+            expr.contains("provenance-swh-provenance"),
+            alert + " is scoped to the release: " + expr);
         assertTrue(Set.of("critical", "warning").contains(rule.string("labels.severity")), alert);
-        assertEquals("docs/operations.md#" + alert.toLowerCase(), rule.string("annotations.runbook_url"));
+        assertEquals(
+            "docs/operations.md#" + alert.toLowerCase(), rule.string("annotations.runbook_url"));
       }
       assertEquals(new TreeSet<>(ALERTS), names);
       Node errors = rule(rules, "SwhProvenanceInternalErrors");
       assertTrue(errors.string("expr").endsWith(" > 0.01"), errors.string("expr"));
-      assertTrue(errors.string("expr").contains("swh_provenance_grpc_server_requests_total{namespace=\"swh\", "
-          + "job=\"provenance-swh-provenance\", grpc_status=~\"INTERNAL|UNKNOWN|DATA_LOSS\"}"), errors.string("expr"));
+      assertTrue(
+          errors
+              .string("expr")
+              .contains(
+                  "swh_provenance_grpc_server_requests_total{namespace=\"swh\","
+                      + " job=\"provenance-swh-provenance\","
+                      + " grpc_status=~\"INTERNAL|UNKNOWN|DATA_LOSS\"}"),
+          errors.string("expr"));
     }
   }
 
   @Test
   void defaultsShipNoRulesAndThresholdsAreValues() {
     assertFalse(Chart.render(ValuesFile.DEFAULT).has("PrometheusRule"));
-    Manifests tuned = Chart.render(ValuesFile.STAGING.paths(), Map.of(
-        "metrics.prometheusRule.whereIsOneP99Milliseconds", "250"));
+    Manifests tuned =
+        Chart.render(
+            ValuesFile.STAGING.paths(),
+            Map.of("metrics.prometheusRule.whereIsOneP99Milliseconds", "250"));
     Node slow = rule(rules(tuned), "SwhProvenanceSlowLookups");
     assertTrue(slow.string("expr").endsWith(" > 250"), slow.string("expr"));
   }
@@ -66,7 +85,8 @@ class AlertRulesTest {
     while (heading.find()) {
       documented.add(heading.group(1));
     }
-    assertEquals(new TreeSet<>(ALERTS), documented, "one '#### AlertName' reaction per alert in " + RUNBOOK);
+    assertEquals(
+        new TreeSet<>(ALERTS), documented, "one '#### AlertName' reaction per alert in " + RUNBOOK);
   }
 
   private static List<Node> rules(Manifests manifests) {
@@ -74,7 +94,9 @@ class AlertRulesTest {
   }
 
   private static Node rule(List<Node> rules, String alert) {
-    return rules.stream().filter(r -> r.string("alert").equals(alert)).findFirst()
+    return rules.stream()
+        .filter(r -> r.string("alert").equals(alert))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no alert " + alert));
   }
 }

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** {@code helm lint --strict} and {@code helm template} pass for every values file shipped with the chart. */
+/**
+ * {@code helm lint --strict} and {@code helm template} pass for every values file shipped with the
+ * chart.
+ */
 class ChartLintTest {
   @ParameterizedTest
   @EnumSource(Chart.ValuesFile.class)
@@ -23,13 +26,32 @@ class ChartLintTest {
   @EnumSource(Chart.ValuesFile.class)
   void rendersEveryKind(Chart.ValuesFile values) {
     List<Object> kinds = Chart.render(values).kinds();
-    List<Object> expected = switch (values) {
-      case DEFAULT -> List.of("PodDisruptionBudget", "ConfigMap", "ConfigMap", "Service", "Deployment");
-      case STAGING -> List.of("PodDisruptionBudget", "ConfigMap", "ConfigMap", "Service", "Deployment",
-          "Ingress", "PrometheusRule", "ServiceMonitor");
-      case PRODUCTION -> List.of("PodDisruptionBudget", "ConfigMap", "ConfigMap", "Service", "Deployment",
-          "HorizontalPodAutoscaler", "Ingress", "PrometheusRule", "ServiceMonitor");
-    };
+    List<Object> expected =
+        switch (values) {
+          case DEFAULT ->
+              List.of("PodDisruptionBudget", "ConfigMap", "ConfigMap", "Service", "Deployment");
+          case STAGING ->
+              List.of(
+                  "PodDisruptionBudget",
+                  "ConfigMap",
+                  "ConfigMap",
+                  "Service",
+                  "Deployment",
+                  "Ingress",
+                  "PrometheusRule",
+                  "ServiceMonitor");
+          case PRODUCTION ->
+              List.of(
+                  "PodDisruptionBudget",
+                  "ConfigMap",
+                  "ConfigMap",
+                  "Service",
+                  "Deployment",
+                  "HorizontalPodAutoscaler",
+                  "Ingress",
+                  "PrometheusRule",
+                  "ServiceMonitor");
+        };
     assertEquals(expected, kinds);
   }
 }

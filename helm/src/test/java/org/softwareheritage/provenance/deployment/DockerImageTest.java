@@ -24,7 +24,8 @@ import org.softwareheritage.provenance.deployment.Dockerfile.Instruction;
 /**
  * The container image definition, checked without a Docker engine: its stages, user, ports, health
  * check and entry point agree with the poms and with the chart, and the entry point script sizes
- * the JVM from the container's memory limit (run with a stand-in {@code java} that prints its arguments).
+ * the JVM from the container's memory limit (run with a stand-in {@code java} that prints its
+ * arguments).
  */
 class DockerImageTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -36,45 +37,72 @@ class DockerImageTest {
   void buildsTheServerJarWithMavenAndRunsItOnAJre25() throws Exception {
     List<Instruction> stages = DOCKERFILE.all("FROM");
     assertEquals(2, stages.size(), stages.toString());
-    assertEquals("--platform=$BUILDPLATFORM maven:3.9-eclipse-temurin-25 AS build", stages.get(0).arguments());
-    assertEquals("eclipse-temurin:25-jre", stages.get(1).arguments(), "the runtime stage is the target platform's");
+    assertEquals(
+        "--platform=$BUILDPLATFORM maven:3.9-eclipse-temurin-25 AS build",
+        stages.get(0).arguments());
+    assertEquals(
+        "eclipse-temurin:25-jre",
+        stages.get(1).arguments(),
+        "the runtime stage is the target platform's");
     Instruction build = DOCKERFILE.all("RUN").get(0);
-    assertTrue(build.arguments().endsWith(
-        "&& mvn -B -ntp -pl flight-server -am package -DskipTests -Dimage.arch=\"$TARGETARCH\""), build.arguments());
+    assertTrue(
+        build
+            .arguments()
+            .endsWith(
+                "&& mvn -B -ntp -pl flight-server -am package -DskipTests"
+                    + " -Dimage.arch=\"$TARGETARCH\""),
+        build.arguments());
 
-    String jarName = xpath(ROOT.resolve("flight-server/pom.xml"), "//*[local-name()='finalName']") + ".jar";
-    String copy = DOCKERFILE.all("COPY").stream().map(Instruction::arguments)
-        .filter(a -> a.startsWith("--from=build")).findFirst().orElseThrow();
+    String jarName =
+        xpath(ROOT.resolve("flight-server/pom.xml"), "//*[local-name()='finalName']") + ".jar";
+    String copy =
+        DOCKERFILE.all("COPY").stream()
+            .map(Instruction::arguments)
+            .filter(a -> a.startsWith("--from=build"))
+            .findFirst()
+            .orElseThrow();
     assertEquals("--from=build /build/flight-server/target/" + jarName + " " + INSTALLED_JAR, copy);
     assertTrue(Files.readString(ENTRYPOINT).contains("\nJAR=" + INSTALLED_JAR + "\n"));
   }
 
   /**
    * Each platform's image carries only its architecture's native libraries: the build stage passes
-   * Docker's TARGETARCH to the flight-server profile of that name (the profiles' filters are checked
-   * against the jar by test_server_jar.py) and refuses an architecture that has none.
+   * Docker's TARGETARCH to the flight-server profile of that name (the profiles' filters are
+   * checked against the jar by test_server_jar.py) and refuses an architecture that has none.
    */
   @Test
   void buildsTheJarForTheTargetArchitectureOnly(@TempDir Path work) throws Exception {
-    assertEquals(List.of("TARGETARCH"), DOCKERFILE.all("ARG").stream().map(Instruction::arguments).toList());
+    assertEquals(
+        List.of("TARGETARCH"), DOCKERFILE.all("ARG").stream().map(Instruction::arguments).toList());
     Path pom = ROOT.resolve("flight-server/pom.xml");
     for (String arch : List.of("amd64", "arm64")) {
-      String activation = "//*[local-name()='profile'][*[local-name()='id']='image-" + arch + "']"
-          + "/*[local-name()='activation']/*[local-name()='property']";
-      assertEquals("image.arch=" + arch, xpath(pom, activation + "/*[local-name()='name']") + "="
-          + xpath(pom, activation + "/*[local-name()='value']"));
+      String activation =
+          "//*[local-name()='profile'][*[local-name()='id']='image-"
+              + arch
+              + "']"
+              + "/*[local-name()='activation']/*[local-name()='property']";
+      assertEquals(
+          "image.arch=" + arch,
+          xpath(pom, activation + "/*[local-name()='name']")
+              + "="
+              + xpath(pom, activation + "/*[local-name()='value']"));
       assertEquals(0, runArchitectureCheck(work, arch), arch);
     }
     assertEquals(1, runArchitectureCheck(work, "ppc64le"));
     assertEquals(1, runArchitectureCheck(work, ""));
   }
 
-  /** The build stage's RUN up to its Maven command, in a shell with TARGETARCH set: its exit code. */
+  /**
+   * The build stage's RUN up to its Maven command, in a shell with TARGETARCH set: its exit code.
+   */
   private static int runArchitectureCheck(Path work, String arch) throws Exception {
     String run = DOCKERFILE.all("RUN").get(0).arguments();
     String check = run.substring(run.indexOf("case "), run.indexOf("&& mvn"));
-    ProcessBuilder builder = new ProcessBuilder("sh", "-c", check).directory(work.toFile())
-        .redirectErrorStream(true).redirectOutput(work.resolve("out").toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder("sh", "-c", check)
+            .directory(work.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("out").toFile());
     builder.environment().put("TARGETARCH", arch);
     Process process = builder.start();
     assertTrue(process.waitFor(30, TimeUnit.SECONDS));
@@ -84,7 +112,8 @@ class DockerImageTest {
   @Test
   void runsAsTheNonRootUserTheChartExpects() {
     assertEquals("10001:10001", DOCKERFILE.runtime("USER").arguments());
-    assertTrue(DOCKERFILE.runtime("RUN").arguments().contains("useradd --system --uid 10001 --gid swh"));
+    assertTrue(
+        DOCKERFILE.runtime("RUN").arguments().contains("useradd --system --uid 10001 --gid swh"));
     Node pod = Chart.render(ValuesFile.DEFAULT).get("Deployment").at("spec.template.spec");
     assertEquals(10001, pod.at("securityContext.runAsUser").value());
     assertEquals(10001, pod.at("securityContext.runAsGroup").value());
@@ -95,20 +124,41 @@ class DockerImageTest {
     assertEquals("50141", DOCKERFILE.runtime("EXPOSE").arguments());
     assertTrue(DOCKERFILE.runtime("ENV").arguments().contains("SWH_PROVENANCE_BIND=0.0.0.0:50141"));
     Instruction healthcheck = DOCKERFILE.runtime("HEALTHCHECK");
-    Matcher startPeriod = Pattern.compile("--start-period=(\\d+)m").matcher(healthcheck.arguments());
-    assertTrue(startPeriod.find() && Integer.parseInt(startPeriod.group(1)) >= 10,
+    Matcher startPeriod =
+        Pattern.compile("--start-period=(\\d+)m").matcher(healthcheck.arguments());
+    assertTrue(
+        startPeriod.find() && Integer.parseInt(startPeriod.group(1)) >= 10,
         "loading a large database needs a start period of minutes: " + healthcheck.arguments());
-    assertEquals(List.of("java", "-Xmx64m", "-XX:TieredStopAtLevel=1", "--sun-misc-unsafe-memory-access=allow",
-        "-jar", INSTALLED_JAR, "health", "--target", "127.0.0.1:50141", "--timeout", "PT5S"), healthcheck.execForm());
+    assertEquals(
+        List.of(
+            "java",
+            "-Xmx64m",
+            "-XX:TieredStopAtLevel=1",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-jar",
+            INSTALLED_JAR,
+            "health",
+            "--target",
+            "127.0.0.1:50141",
+            "--timeout",
+            "PT5S"),
+        healthcheck.execForm());
   }
 
   @Test
   void entryPointServesTheDatabaseMountedAtTheChartsPath() throws IOException {
-    assertEquals(List.of("/opt/swh-provenance/entrypoint.sh"), DOCKERFILE.runtime("ENTRYPOINT").execForm());
-    assertEquals(List.of("serve", "--database", "/srv/provenance"), DOCKERFILE.runtime("CMD").execForm());
-    assertTrue(DOCKERFILE.all("COPY").stream().anyMatch(
-        c -> c.arguments().equals("docker/entrypoint.sh /opt/swh-provenance/entrypoint.sh")));
-    assertTrue(Files.isExecutable(ENTRYPOINT), "the image keeps the file mode of docker/entrypoint.sh");
+    assertEquals(
+        List.of("/opt/swh-provenance/entrypoint.sh"), DOCKERFILE.runtime("ENTRYPOINT").execForm());
+    assertEquals(
+        List.of("serve", "--database", "/srv/provenance"), DOCKERFILE.runtime("CMD").execForm());
+    assertTrue(
+        DOCKERFILE.all("COPY").stream()
+            .anyMatch(
+                c ->
+                    c.arguments()
+                        .equals("docker/entrypoint.sh /opt/swh-provenance/entrypoint.sh")));
+    assertTrue(
+        Files.isExecutable(ENTRYPOINT), "the image keeps the file mode of docker/entrypoint.sh");
     List<String> ignored = Files.readAllLines(ROOT.resolve(".dockerignore"));
     assertTrue(ignored.contains("**/target/") && ignored.contains(".git/"), ignored.toString());
   }
@@ -116,8 +166,12 @@ class DockerImageTest {
   @Test
   void entryPointSizesHeapAndDirectMemoryFromTheContainerLimit(@TempDir Path bin) throws Exception {
     List<String> jvm = runEntryPoint(bin, Map.of(), "serve", "--database", "/srv/provenance");
-    List<String> expected = new ArrayList<>(List.of("-XX:MaxRAMPercentage=10",
-        "-XX:MaxDirectMemorySize=" + directMiB(jvm) + "m", "-XX:+ExitOnOutOfMemoryError"));
+    List<String> expected =
+        new ArrayList<>(
+            List.of(
+                "-XX:MaxRAMPercentage=10",
+                "-XX:MaxDirectMemorySize=" + directMiB(jvm) + "m",
+                "-XX:+ExitOnOutOfMemoryError"));
     expected.addAll(ARROW_JVM_ARGS);
     expected.addAll(List.of("-jar", INSTALLED_JAR, "serve", "--database", "/srv/provenance"));
     assertEquals(expected, jvm);
@@ -131,10 +185,15 @@ class DockerImageTest {
 
   @Test
   void entryPointAppendsJavaOptsAndPassesArgumentsVerbatim(@TempDir Path bin) throws Exception {
-    List<String> jvm = runEntryPoint(bin, Map.of("JVM_HEAP_PERCENT", "20", "JAVA_OPTS", "-Xlog:gc -Dx=y"),
-        "gen-example", "/data/with space");
+    List<String> jvm =
+        runEntryPoint(
+            bin,
+            Map.of("JVM_HEAP_PERCENT", "20", "JAVA_OPTS", "-Xlog:gc -Dx=y"),
+            "gen-example",
+            "/data/with space");
     assertEquals("-XX:MaxRAMPercentage=20", jvm.get(0));
-    assertEquals(List.of("-Xlog:gc", "-Dx=y", "-jar", INSTALLED_JAR, "gen-example", "/data/with space"),
+    assertEquals(
+        List.of("-Xlog:gc", "-Dx=y", "-jar", INSTALLED_JAR, "gen-example", "/data/with space"),
         jvm.subList(3 + ARROW_JVM_ARGS.size(), jvm.size()));
   }
 
@@ -143,8 +202,12 @@ class DockerImageTest {
 
   private static List<String> arrowJvmArgs() {
     try {
-      return List.of(xpath(ROOT.resolve("pom.xml"), "/*[local-name()='project']/*[local-name()='properties']"
-          + "/*[local-name()='arrow.jvm.args']").split(" "));
+      return List.of(
+          xpath(
+                  ROOT.resolve("pom.xml"),
+                  "/*[local-name()='project']/*[local-name()='properties']"
+                      + "/*[local-name()='arrow.jvm.args']")
+              .split(" "));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -156,15 +219,22 @@ class DockerImageTest {
     return Long.parseLong(flag.substring("-XX:MaxDirectMemorySize=".length(), flag.length() - 1));
   }
 
-  /** Runs docker/entrypoint.sh with a {@code java} on the PATH that prints one argument per line. */
-  private static List<String> runEntryPoint(Path bin, Map<String, String> env, String... args) throws Exception {
+  /**
+   * Runs docker/entrypoint.sh with a {@code java} on the PATH that prints one argument per line.
+   */
+  private static List<String> runEntryPoint(Path bin, Map<String, String> env, String... args)
+      throws Exception {
     Path java = bin.resolve("java");
     Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
     Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
     List<String> command = new ArrayList<>(List.of("sh", ENTRYPOINT.toString()));
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-    builder.environment().keySet().removeIf(name -> name.startsWith("JVM_") || name.equals("JAVA_OPTS"));
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    builder
+        .environment()
+        .keySet()
+        .removeIf(name -> name.startsWith("JVM_") || name.equals("JAVA_OPTS"));
     builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
     builder.environment().putAll(env);
     Process process = builder.start();
@@ -177,6 +247,8 @@ class DockerImageTest {
   private static String xpath(Path xml, String expression) throws Exception {
     DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
     factory.setNamespaceAware(true);
-    return XPathFactory.newInstance().newXPath().evaluate(expression, factory.newDocumentBuilder().parse(xml.toFile()));
+    return XPathFactory.newInstance()
+        .newXPath()
+        .evaluate(expression, factory.newDocumentBuilder().parse(xml.toFile()));
   }
 }

@@ -48,7 +48,9 @@ record Dockerfile(List<Instruction> instructions) {
       String joined = current.toString().strip();
       current.setLength(0);
       int space = joined.indexOf(' ');
-      instructions.add(new Instruction(joined.substring(0, space).toUpperCase(), joined.substring(space + 1).strip()));
+      instructions.add(
+          new Instruction(
+              joined.substring(0, space).toUpperCase(), joined.substring(space + 1).strip()));
     }
     return new Dockerfile(instructions);
   }
@@ -65,8 +67,10 @@ record Dockerfile(List<Instruction> instructions) {
         lastFrom = i;
       }
     }
-    List<Instruction> found = instructions.subList(lastFrom, instructions.size()).stream()
-        .filter(i -> i.keyword.equals(keyword)).toList();
+    List<Instruction> found =
+        instructions.subList(lastFrom, instructions.size()).stream()
+            .filter(i -> i.keyword.equals(keyword))
+            .toList();
     if (found.size() != 1) {
       throw new AssertionError("expected one " + keyword + " in the runtime stage, found " + found);
     }

@@ -31,17 +31,36 @@ class HelmTestHookTest {
     Node pod = manifests.get("Pod");
     Map<?, ?> annotations = pod.map("metadata.annotations");
     assertEquals("test", annotations.get(Chart.HOOK_PREFIX + "helm.sh/hook"));
-    assertEquals("before-hook-creation,hook-succeeded", annotations.get(Chart.HOOK_PREFIX + "helm.sh/hook-delete-policy"));
-    assertEquals("Never", pod.string("spec.restartPolicy"), "a failed check fails the test instead of retrying");
+    assertEquals(
+        "before-hook-creation,hook-succeeded",
+        annotations.get(Chart.HOOK_PREFIX + "helm.sh/hook-delete-policy"));
+    assertEquals(
+        "Never",
+        pod.string("spec.restartPolicy"),
+        "a failed check fails the test instead of retrying");
 
     List<Object> command = pod.list(HEALTH + ".command").stream().map(Node::value).toList();
-    List<String> healthcheck = Dockerfile.read(Path.of("..", "Dockerfile")).runtime("HEALTHCHECK").execForm();
-    assertEquals(healthcheck.subList(0, 7), command.subList(0, 7), "the image's health command, as its HEALTHCHECK runs it");
+    List<String> healthcheck =
+        Dockerfile.read(Path.of("..", "Dockerfile")).runtime("HEALTHCHECK").execForm();
+    assertEquals(
+        healthcheck.subList(0, 7),
+        command.subList(0, 7),
+        "the image's health command, as its HEALTHCHECK runs it");
     Node service = manifests.get("Service");
-    assertEquals(List.of("--target=" + service.string("metadata.name") + ":" + service.at("spec.ports[name=grpc].port").value(),
-        "--timeout=PT10S"), command.subList(7, command.size()), "SERVING only, not --any-status");
-    assertFalse(manifests.serverConfig().containsKey("SWH_PROVENANCE_TLS_CERT"), "the Service speaks plaintext gRPC");
-    assertEquals(manifests.get("Deployment").string("spec.template.spec.containers[name=server].image"),
+    assertEquals(
+        List.of(
+            "--target="
+                + service.string("metadata.name")
+                + ":"
+                + service.at("spec.ports[name=grpc].port").value(),
+            "--timeout=PT10S"),
+        command.subList(7, command.size()),
+        "SERVING only, not --any-status");
+    assertFalse(
+        manifests.serverConfig().containsKey("SWH_PROVENANCE_TLS_CERT"),
+        "the Service speaks plaintext gRPC");
+    assertEquals(
+        manifests.get("Deployment").string("spec.template.spec.containers[name=server].image"),
         pod.string(HEALTH + ".image"));
   }
 
@@ -54,7 +73,9 @@ class HelmTestHookTest {
     assertEquals("/tmp", pod.string(HEALTH + ".volumeMounts[name=tmp].mountPath"));
     assertTrue(pod.has("spec.volumes[name=tmp].emptyDir"));
     assertEquals("256Mi", pod.string(HEALTH + ".resources.limits.memory"));
-    assertEquals(pod.string(HEALTH + ".resources.limits.memory"), pod.string(HEALTH + ".resources.requests.memory"));
+    assertEquals(
+        pod.string(HEALTH + ".resources.limits.memory"),
+        pod.string(HEALTH + ".resources.requests.memory"));
   }
 
   @Test

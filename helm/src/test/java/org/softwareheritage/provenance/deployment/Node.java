@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A value inside a parsed manifest, navigated by dotted paths: {@code spec.template.spec},
- * {@code containers[0]}, or {@code containers[name=server]} for the list element of that name.
+ * A value inside a parsed manifest, navigated by dotted paths: {@code spec.template.spec}, {@code
+ * containers[0]}, or {@code containers[name=server]} for the list element of that name.
  */
 record Node(Object value, String where) {
   /** The node at {@code path}; fails naming the path when it is absent. */

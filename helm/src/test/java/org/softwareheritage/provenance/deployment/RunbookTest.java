@@ -18,17 +18,37 @@ import org.softwareheritage.provenance.deployment.Chart.Manifests;
 import org.softwareheritage.provenance.deployment.Chart.ValuesFile;
 
 /**
- * docs/operations.md answers every section of the upstream operations template, and the numbers
- * of its timeout chain are the chart's actual defaults, so the runbook cannot drift from the chart.
+ * docs/operations.md answers every section of the upstream operations template, and the numbers of
+ * its timeout chain are the chart's actual defaults, so the runbook cannot drift from the chart.
  */
 class RunbookTest {
   private static final Path RUNBOOK = Path.of("..", "docs", "operations.md");
+
   /** The headings of the upstream swh-provenance operations template, in its order. */
-  private static final List<String> TEMPLATE_SECTIONS = List.of("References", "Communication", "Contacts",
-      "Status.io", "Global infra", "Authentication", "Volume", "Public domains", "Sentry", "Rate limiting",
-      "Timeout chain", "Side impacts", "Deployment", "Preliminary tasks", "Staging deployment",
-      "Production deployment", "Monitoring", "Procedures", "Backup/Restore", "User management", "Red button",
-      "Reaction to alerts");
+  private static final List<String> TEMPLATE_SECTIONS =
+      List.of(
+          "References",
+          "Communication",
+          "Contacts",
+          "Status.io",
+          "Global infra",
+          "Authentication",
+          "Volume",
+          "Public domains",
+          "Sentry",
+          "Rate limiting",
+          "Timeout chain",
+          "Side impacts",
+          "Deployment",
+          "Preliminary tasks",
+          "Staging deployment",
+          "Production deployment",
+          "Monitoring",
+          "Procedures",
+          "Backup/Restore",
+          "User management",
+          "Red button",
+          "Reaction to alerts");
 
   @Test
   void answersEveryTemplateSectionInOrderWithContent() throws IOException {
@@ -38,9 +58,17 @@ class RunbookTest {
       Matcher heading = Pattern.compile("^#{2,3} (.+)$").matcher(lines.get(i));
       if (heading.matches()) {
         headings.add(heading.group(1));
-        String next = lines.subList(i + 1, lines.size()).stream().filter(l -> !l.isBlank()).findFirst().orElse("");
-        assertTrue(!next.startsWith("#") || next.startsWith("### "), heading.group(1) + " has no text of its own");
-        assertTrue(!next.startsWith("*") || !next.endsWith("*"), heading.group(1) + " still holds the template's hint");
+        String next =
+            lines.subList(i + 1, lines.size()).stream()
+                .filter(l -> !l.isBlank())
+                .findFirst()
+                .orElse("");
+        assertTrue(
+            !next.startsWith("#") || next.startsWith("### "),
+            heading.group(1) + " has no text of its own");
+        assertTrue(
+            !next.startsWith("*") || !next.endsWith("*"),
+            heading.group(1) + " still holds the template's hint");
       }
     }
     assertEquals(TEMPLATE_SECTIONS, headings.stream().filter(TEMPLATE_SECTIONS::contains).toList());
@@ -60,18 +88,33 @@ class RunbookTest {
 
     Manifests staging = Chart.render(ValuesFile.STAGING);
     Map<?, ?> annotations = staging.get("Ingress").map("metadata.annotations");
-    assertEquals(Long.parseLong(annotations.get("nginx.ingress.kubernetes.io/proxy-read-timeout").toString()), ingress);
-    long connect = Long.parseLong(annotations.get("nginx.ingress.kubernetes.io/proxy-connect-timeout").toString());
-    long tries = Long.parseLong(annotations.get("nginx.ingress.kubernetes.io/proxy-next-upstream-tries").toString());
-    assertTrue(rows.get(2).contains("connect timeout " + connect) && rows.get(2).contains(tries + " tries"), rows.get(2));
-    assertEquals(Duration.parse(staging.serverConfig().get("SWH_PROVENANCE_MAX_CALL_TIME").toString()).toSeconds(), server);
+    assertEquals(
+        Long.parseLong(
+            annotations.get("nginx.ingress.kubernetes.io/proxy-read-timeout").toString()),
+        ingress);
+    long connect =
+        Long.parseLong(
+            annotations.get("nginx.ingress.kubernetes.io/proxy-connect-timeout").toString());
+    long tries =
+        Long.parseLong(
+            annotations.get("nginx.ingress.kubernetes.io/proxy-next-upstream-tries").toString());
+    assertTrue(
+        rows.get(2).contains("connect timeout " + connect)
+            && rows.get(2).contains(tries + " tries"),
+        rows.get(2));
+    assertEquals(
+        Duration.parse(staging.serverConfig().get("SWH_PROVENANCE_MAX_CALL_TIME").toString())
+            .toSeconds(),
+        server);
     assertEquals(List.of(0L, startupBudget(ValuesFile.DEFAULT)), loading);
     for (ValuesFile values : ValuesFile.values()) {
       assertEquals(startupBudget(ValuesFile.DEFAULT), startupBudget(values), values.name());
     }
 
     assertTrue(client > ingress, "client " + client + " > ingress " + ingress);
-    assertTrue(ingress > server + tries * connect, "ingress " + ingress + " > server " + server + " + connects");
+    assertTrue(
+        ingress > server + tries * connect,
+        "ingress " + ingress + " > server " + server + " + connects");
     assertTrue(server > loading.get(0), "nothing is read from files per call");
   }
 
@@ -80,9 +123,19 @@ class RunbookTest {
     String text = Files.readString(RUNBOOK).replaceAll("\\s+", " ");
     Node pod = Chart.render(ValuesFile.DEFAULT).get("Deployment").at("spec.template.spec");
     String grace = pod.string("terminationGracePeriodSeconds");
-    String sleep = pod.list("containers[name=server].lifecycle.preStop.exec.command").get(1).value().toString();
-    assertTrue(text.contains("`terminationGracePeriodSeconds` (" + grace + ") > `preStop` sleep (" + sleep
-        + ") + `--drain-timeout` (30)"), "shutdown chain " + grace + " > " + sleep + " + 30");
+    String sleep =
+        pod.list("containers[name=server].lifecycle.preStop.exec.command")
+            .get(1)
+            .value()
+            .toString();
+    assertTrue(
+        text.contains(
+            "`terminationGracePeriodSeconds` ("
+                + grace
+                + ") > `preStop` sleep ("
+                + sleep
+                + ") + `--drain-timeout` (30)"),
+        "shutdown chain " + grace + " > " + sleep + " + 30");
     for (ValuesFile values : List.of(ValuesFile.STAGING, ValuesFile.PRODUCTION)) {
       String host = Chart.render(values).get("Ingress").string("spec.rules[0].host");
       assertTrue(text.contains("`" + host + ":443`"), host);
@@ -90,14 +143,19 @@ class RunbookTest {
   }
 
   private static long startupBudget(ValuesFile values) {
-    Node probe = Chart.render(values).get("Deployment").at("spec.template.spec.containers[name=server].startupProbe");
-    return (long) (int) probe.at("periodSeconds").value() * (int) probe.at("failureThreshold").value();
+    Node probe =
+        Chart.render(values)
+            .get("Deployment")
+            .at("spec.template.spec.containers[name=server].startupProbe");
+    return (long) (int) probe.at("periodSeconds").value()
+        * (int) probe.at("failureThreshold").value();
   }
 
   /** The rows of the timeout chain table, by id. */
   private static Map<Integer, String> timeoutRows() throws IOException {
     String text = Files.readString(RUNBOOK);
-    String section = text.substring(text.indexOf("### Timeout chain"), text.indexOf("### Side impacts"));
+    String section =
+        text.substring(text.indexOf("### Timeout chain"), text.indexOf("### Side impacts"));
     Map<Integer, String> rows = new TreeMap<>();
     Matcher row = Pattern.compile("(?m)^\\| (\\d) \\|(.*)$").matcher(section);
     while (row.find()) {

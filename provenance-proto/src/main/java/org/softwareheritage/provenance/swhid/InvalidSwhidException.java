@@ -1,8 +1,8 @@
 package org.softwareheritage.provenance.swhid;
 
 /**
- * Thrown when a string is not a valid core SWHID; the message names the value (its first
- * {@value #MAX_SHOWN_CHARS} characters: a request may carry megabytes) and the problem.
+ * Thrown when a string is not a valid core SWHID; the message names the value (its first {@value
+ * #MAX_SHOWN_CHARS} characters: a request may carry megabytes) and the problem.
  */
 public final class InvalidSwhidException extends IllegalArgumentException {
   /** Characters of the rejected value the message shows at most. */
@@ -24,7 +24,8 @@ public final class InvalidSwhidException extends IllegalArgumentException {
 
   /** {@code 'value'}, or {@code 'its beginning…' (N characters)} when it is long. */
   private static String quoted(String value) {
-    return value.length() <= MAX_SHOWN_CHARS ? "'" + value + "'"
+    return value.length() <= MAX_SHOWN_CHARS
+        ? "'" + value + "'"
         : "'" + value.substring(0, MAX_SHOWN_CHARS) + "…' (" + value.length() + " characters)";
   }
 }

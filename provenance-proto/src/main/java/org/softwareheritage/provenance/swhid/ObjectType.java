@@ -37,10 +37,14 @@ public enum ObjectType {
     return null;
   }
 
-  /** The type whose tag is the three ASCII bytes {@code text[from, from + 3)}, or {@code null} if there is none. */
+  /**
+   * The type whose tag is the three ASCII bytes {@code text[from, from + 3)}, or {@code null} if
+   * there is none.
+   */
   public static ObjectType fromTag(byte[] text, int from) {
     for (ObjectType type : VALUES) {
-      if (text[from] == type.tag.charAt(0) && text[from + 1] == type.tag.charAt(1)
+      if (text[from] == type.tag.charAt(0)
+          && text[from + 1] == type.tag.charAt(1)
           && text[from + 2] == type.tag.charAt(2)) {
         return type;
       }

@@ -62,10 +62,11 @@ public final class Swhid {
   /**
    * Parses the core SWHID in ASCII bytes {@code text[from, from + length)} without creating
    * objects, for bulk paths: writes its sha1_git to {@code hash[hashFrom, hashFrom + 20)} and
-   * returns its type, or returns {@code null} if those bytes are not exactly a core SWHID (the
-   * same inputs as {@link #parse} rejects; {@link #parse} says why).
+   * returns its type, or returns {@code null} if those bytes are not exactly a core SWHID (the same
+   * inputs as {@link #parse} rejects; {@link #parse} says why).
    */
-  public static ObjectType parseAscii(byte[] text, int from, int length, byte[] hash, int hashFrom) {
+  public static ObjectType parseAscii(
+      byte[] text, int from, int length, byte[] hash, int hashFrom) {
     if (length != TEXT_LENGTH || text[from + PREFIX.length() + 3] != ':') {
       return null;
     }
@@ -95,7 +96,8 @@ public final class Swhid {
    * as {@value #TEXT_LENGTH} ASCII bytes into {@code text[textFrom, textFrom + 50)}, without
    * creating objects: the inverse of {@link #parseAscii}.
    */
-  public static void writeAscii(ObjectType type, byte[] hash, int hashFrom, byte[] text, int textFrom) {
+  public static void writeAscii(
+      ObjectType type, byte[] hash, int hashFrom, byte[] text, int textFrom) {
     for (int i = 0; i < PREFIX.length(); i++) {
       text[textFrom + i] = (byte) PREFIX.charAt(i);
     }
@@ -114,7 +116,9 @@ public final class Swhid {
 
   /** What is wrong with {@code value}, which is not a core SWHID. */
   private static String problem(String value) {
-    if (value.length() != TEXT_LENGTH || !value.startsWith(PREFIX) || value.charAt(PREFIX.length() + 3) != ':') {
+    if (value.length() != TEXT_LENGTH
+        || !value.startsWith(PREFIX)
+        || value.charAt(PREFIX.length() + 3) != ':') {
       return "expected swh:1:<type>:<40 lowercase hex digits>";
     }
     if (ObjectType.fromTag(value.subSequence(PREFIX.length(), PREFIX.length() + 3)) == null) {

@@ -48,24 +48,25 @@ class SwhidTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "",
-      "swh:1:cnt:xyz",
-      "swh:1:CNT:0000000000000000000000000000000000000001",
-      "swh:1:cnt:000000000000000000000000000000000000000A",
-      "swh:1:cnt:000000000000000000000000000000000000001",
-      "swh:1:cnt:00000000000000000000000000000000000000001",
-      "swh:1:foo:0000000000000000000000000000000000000001",
-      "swh:2:cnt:0000000000000000000000000000000000000001",
-      "swh:1:cnt:0000000000000000000000000000000000000001;origin=https://example.com",
-      " swh:1:cnt:0000000000000000000000000000000000000001",
-      "swh:1:cnt:0000000000000000000000000000000000000001 ",
-      "swh:1:cnt;0000000000000000000000000000000000000001",
-      "SWH:1:cnt:0000000000000000000000000000000000000001",
-      "swh:1:cnt:00000000000000000000000000000000000000\u00e9",
-      "swh:1:cnt:000000000000000000000000000000000000000\u0100",
-      "swh:1:c\u0100t:0000000000000000000000000000000000000001",
-  })
+  @ValueSource(
+      strings = {
+        "",
+        "swh:1:cnt:xyz",
+        "swh:1:CNT:0000000000000000000000000000000000000001",
+        "swh:1:cnt:000000000000000000000000000000000000000A",
+        "swh:1:cnt:000000000000000000000000000000000000001",
+        "swh:1:cnt:00000000000000000000000000000000000000001",
+        "swh:1:foo:0000000000000000000000000000000000000001",
+        "swh:2:cnt:0000000000000000000000000000000000000001",
+        "swh:1:cnt:0000000000000000000000000000000000000001;origin=https://example.com",
+        " swh:1:cnt:0000000000000000000000000000000000000001",
+        "swh:1:cnt:0000000000000000000000000000000000000001 ",
+        "swh:1:cnt;0000000000000000000000000000000000000001",
+        "SWH:1:cnt:0000000000000000000000000000000000000001",
+        "swh:1:cnt:00000000000000000000000000000000000000\u00e9",
+        "swh:1:cnt:000000000000000000000000000000000000000\u0100",
+        "swh:1:c\u0100t:0000000000000000000000000000000000000001",
+      })
   void rejectsWhatIsNotACoreSwhid(String text) {
     InvalidSwhidException e = assertThrows(InvalidSwhidException.class, () -> Swhid.parse(text));
     assertEquals(text, e.value());
@@ -76,35 +77,56 @@ class SwhidTest {
 
   @Test
   void namesWhatIsWrong() {
-    assertEquals("invalid SWHID 'swh:1:cnt:xyz': expected swh:1:<type>:<40 lowercase hex digits>",
+    assertEquals(
+        "invalid SWHID 'swh:1:cnt:xyz': expected swh:1:<type>:<40 lowercase hex digits>",
         assertThrows(InvalidSwhidException.class, () -> Swhid.parse("swh:1:cnt:xyz")).getMessage());
-    assertEquals("invalid SWHID 'swh:1:foo:0000000000000000000000000000000000000001': unknown object type, "
-        + "expected one of cnt, dir, rev, rel, snp, ori",
-        assertThrows(InvalidSwhidException.class,
-            () -> Swhid.parse("swh:1:foo:0000000000000000000000000000000000000001")).getMessage());
-    assertEquals("invalid SWHID 'swh:1:cnt:000000000000000000000000000000000000000A': the hash must be 40 "
-        + "lowercase hexadecimal digits", assertThrows(InvalidSwhidException.class,
-            () -> Swhid.parse("swh:1:cnt:000000000000000000000000000000000000000A")).getMessage());
+    assertEquals(
+        "invalid SWHID 'swh:1:foo:0000000000000000000000000000000000000001': unknown object type, "
+            + "expected one of cnt, dir, rev, rel, snp, ori",
+        assertThrows(
+                InvalidSwhidException.class,
+                () -> Swhid.parse("swh:1:foo:0000000000000000000000000000000000000001"))
+            .getMessage());
+    assertEquals(
+        "invalid SWHID 'swh:1:cnt:000000000000000000000000000000000000000A': the hash must be 40 "
+            + "lowercase hexadecimal digits",
+        assertThrows(
+                InvalidSwhidException.class,
+                () -> Swhid.parse("swh:1:cnt:000000000000000000000000000000000000000A"))
+            .getMessage());
   }
 
   @Test
   void showsOnlyTheBeginningOfALongValue() {
     String huge = "swh:1:cnt:" + "0".repeat(16 * 1024);
     InvalidSwhidException e = assertThrows(InvalidSwhidException.class, () -> Swhid.parse(huge));
-    assertEquals("invalid SWHID '" + huge.substring(0, 100) + "…' (16394 characters): expected "
-        + "swh:1:<type>:<40 lowercase hex digits>", e.getMessage());
+    assertEquals(
+        "invalid SWHID '"
+            + huge.substring(0, 100)
+            + "…' (16394 characters): expected "
+            + "swh:1:<type>:<40 lowercase hex digits>",
+        e.getMessage());
     assertEquals(huge, e.value());
   }
 
-  /** The byte parser of bulk paths accepts exactly what the string parser accepts, with the same result. */
+  /**
+   * The byte parser of bulk paths accepts exactly what the string parser accepts, with the same
+   * result.
+   */
   @Test
   void asciiParserAgreesWithStringParser() {
     Random random = new Random(7);
     String alphabet = "swh:1cntdirevlpoab0123456789fABF;\u00e9 ";
     int valid = 0;
     for (int n = 0; n < 200_000; n++) {
-      char[] text = Swhid.parse("swh:1:" + ObjectType.fromOrdinal(random.nextInt(6)).tag() + ":"
-          + HexFormat.of().formatHex(randomHash(random))).toString().toCharArray();
+      char[] text =
+          Swhid.parse(
+                  "swh:1:"
+                      + ObjectType.fromOrdinal(random.nextInt(6)).tag()
+                      + ":"
+                      + HexFormat.of().formatHex(randomHash(random)))
+              .toString()
+              .toCharArray();
       for (int mutations = random.nextInt(3); mutations > 0; mutations--) {
         text[random.nextInt(text.length)] = alphabet.charAt(random.nextInt(alphabet.length()));
       }
@@ -137,7 +159,8 @@ class SwhidTest {
       System.arraycopy(swhid.hash(), 0, hash, 4, 20);
       byte[] text = new byte[52];
       Swhid.writeAscii(swhid.type(), hash, 4, text, 1);
-      assertEquals(swhid.toString(), new String(text, 1, Swhid.TEXT_LENGTH, StandardCharsets.US_ASCII));
+      assertEquals(
+          swhid.toString(), new String(text, 1, Swhid.TEXT_LENGTH, StandardCharsets.US_ASCII));
       byte[] parsed = new byte[20];
       assertEquals(swhid.type(), Swhid.parseAscii(text, 1, Swhid.TEXT_LENGTH, parsed, 0));
       assertArrayEquals(swhid.hash(), parsed);

@@ -12,8 +12,8 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * The results of {@code WhereAreOne} over an iterator of SWHIDs, one batch (one call) at a time:
- * the next batch is read from the input and sent only when the previous one is consumed. Each
- * call runs in its own cancellable context, so closing stops a call left half-read.
+ * the next batch is read from the input and sent only when the previous one is consumed. Each call
+ * runs in its own cancellable context, so closing stops a call left half-read.
  */
 final class BatchedWhereAre implements Iterator<ProvenanceResult>, AutoCloseable {
   private final ProvenanceClient client;
@@ -56,7 +56,8 @@ final class BatchedWhereAre implements Iterator<ProvenanceResult>, AutoCloseable
     }
     if (position == batch.size()) {
       close();
-      throw ProvenanceException.protocol("the server sent more than " + batch.size() + " results for " + batch.size() + " SWHIDs");
+      throw ProvenanceException.protocol(
+          "the server sent more than " + batch.size() + " results for " + batch.size() + " SWHIDs");
     }
     try {
       return ProvenanceClient.toResult(batch.get(position++), call.next());
@@ -92,7 +93,8 @@ final class BatchedWhereAre implements Iterator<ProvenanceResult>, AutoCloseable
     int answered = position;
     close();
     if (answered != batch.size()) {
-      throw ProvenanceException.protocol("the server sent " + answered + " results for " + batch.size() + " SWHIDs");
+      throw ProvenanceException.protocol(
+          "the server sent " + answered + " results for " + batch.size() + " SWHIDs");
     }
   }
 

@@ -14,26 +14,31 @@ import java.util.concurrent.Executor;
  * channel interceptor so that generated stubs and Arrow Flight calls carry it alike.
  */
 final class BearerToken extends CallCredentials implements ClientInterceptor {
-  static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final String header;
 
   BearerToken(String token) {
-    if (token == null || token.isBlank() || token.strip().chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+    if (token == null
+        || token.isBlank()
+        || token.strip().chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
       throw new IllegalArgumentException("a bearer token is printable ASCII without spaces");
     }
     this.header = "Bearer " + token.strip();
   }
 
   @Override
-  public void applyRequestMetadata(RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
+  public void applyRequestMetadata(
+      RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
     Metadata headers = new Metadata();
     headers.put(AUTHORIZATION, header);
     applier.apply(headers);
   }
 
   @Override
-  public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions callOptions, Channel next) {
+  public <Q, R> ClientCall<Q, R> interceptCall(
+      MethodDescriptor<Q, R> method, CallOptions callOptions, Channel next) {
     return next.newCall(method, callOptions.withCallCredentials(this));
   }
 }

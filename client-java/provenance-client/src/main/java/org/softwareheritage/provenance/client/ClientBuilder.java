@@ -16,14 +16,15 @@ import java.util.function.BiFunction;
 /**
  * Connection settings shared by {@link ProvenanceClient} and the Arrow Flight client: where the
  * server is, plaintext or TLS (system trust store or a CA file), an optional bearer token and the
- * largest message accepted. One channel is built from them per client, by the transport each
- * client uses.
+ * largest message accepted. One channel is built from them per client, by the transport each client
+ * uses.
  *
  * @param <B> the concrete builder, returned by every setter for chaining
  */
 public abstract class ClientBuilder<B extends ClientBuilder<B>> {
   /** The server's default address. */
   public static final String DEFAULT_TARGET = "localhost:50141";
+
   /** Largest message accepted from the server unless set otherwise: 64 MiB. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -46,7 +47,9 @@ public abstract class ClientBuilder<B extends ClientBuilder<B>> {
     return self();
   }
 
-  /** Unencrypted HTTP/2 (the default), for a server on a trusted network or behind a local proxy. */
+  /**
+   * Unencrypted HTTP/2 (the default), for a server on a trusted network or behind a local proxy.
+   */
   public B plaintext() {
     this.tls = false;
     this.caFile = null;
@@ -79,7 +82,8 @@ public abstract class ClientBuilder<B extends ClientBuilder<B>> {
   /** Largest message accepted from the server, in bytes. */
   public B maxMessageBytes(int maxMessageBytes) {
     if (maxMessageBytes < 1024) {
-      throw new IllegalArgumentException("maxMessageBytes must be at least 1024, got " + maxMessageBytes);
+      throw new IllegalArgumentException(
+          "maxMessageBytes must be at least 1024, got " + maxMessageBytes);
     }
     this.maxMessageBytes = maxMessageBytes;
     connectionSet = true;
@@ -104,11 +108,12 @@ public abstract class ClientBuilder<B extends ClientBuilder<B>> {
   }
 
   /**
-   * A channel builder configured with these settings, made by {@code transport} (e.g.
-   * {@code NettyChannelBuilder::forTarget}) from the target and credentials, for the concrete
-   * builder to finish.
+   * A channel builder configured with these settings, made by {@code transport} (e.g. {@code
+   * NettyChannelBuilder::forTarget}) from the target and credentials, for the concrete builder to
+   * finish.
    */
-  protected <T extends ManagedChannelBuilder<T>> T channelBuilder(BiFunction<String, ChannelCredentials, T> transport) {
+  protected <T extends ManagedChannelBuilder<T>> T channelBuilder(
+      BiFunction<String, ChannelCredentials, T> transport) {
     T builder = transport.apply(target, credentials()).maxInboundMessageSize(maxMessageBytes);
     if (token != null) {
       builder.intercept(token);
@@ -132,7 +137,8 @@ public abstract class ClientBuilder<B extends ClientBuilder<B>> {
       }
       return TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build();
     } catch (IOException | CertificateException e) {
-      throw new IllegalArgumentException("the CA file " + caFile + " is not a PEM certificate: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "the CA file " + caFile + " is not a PEM certificate: " + e.getMessage(), e);
     }
   }
 }

@@ -11,8 +11,8 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * The results of {@code WhereAreOne} over a list of SWHIDs handed to an observer as they arrive,
- * one batch (one call) after the other: each batch starts when the previous one is answered, in
- * the context of the caller, so that cancelling that context cancels the call under way.
+ * one batch (one call) after the other: each batch starts when the previous one is answered, in the
+ * context of the caller, so that cancelling that context cancels the call under way.
  */
 final class ObservedWhereAre {
   private final ProvenanceClient client;
@@ -22,7 +22,11 @@ final class ObservedWhereAre {
   private final Context context;
   private int sent;
 
-  ObservedWhereAre(ProvenanceClient client, List<Swhid> swhids, int batchSize, StreamObserver<ProvenanceResult> results,
+  ObservedWhereAre(
+      ProvenanceClient client,
+      List<Swhid> swhids,
+      int batchSize,
+      StreamObserver<ProvenanceResult> results,
       Context context) {
     this.client = client;
     this.swhids = swhids;
@@ -45,7 +49,8 @@ final class ObservedWhereAre {
   }
 
   /** The answers to one call: one result per SWHID of {@code batch}, in order. */
-  private final class Batch implements ClientResponseObserver<WhereAreOneRequest, WhereIsOneResult> {
+  private final class Batch
+      implements ClientResponseObserver<WhereAreOneRequest, WhereIsOneResult> {
     private final List<Swhid> batch;
     private ClientCallStreamObserver<WhereAreOneRequest> call;
     private int position;
@@ -68,8 +73,12 @@ final class ObservedWhereAre {
       ProvenanceResult answer;
       try {
         if (position == batch.size()) {
-          throw ProvenanceException.protocol("the server sent more than " + batch.size() + " results for "
-              + batch.size() + " SWHIDs");
+          throw ProvenanceException.protocol(
+              "the server sent more than "
+                  + batch.size()
+                  + " results for "
+                  + batch.size()
+                  + " SWHIDs");
         }
         answer = ProvenanceClient.toResult(batch.get(position++), result);
       } catch (ProvenanceException e) {
@@ -96,8 +105,9 @@ final class ObservedWhereAre {
       }
       if (position != batch.size()) {
         failed = true;
-        results.onError(ProvenanceException.protocol("the server sent " + position + " results for " + batch.size()
-            + " SWHIDs"));
+        results.onError(
+            ProvenanceException.protocol(
+                "the server sent " + position + " results for " + batch.size() + " SWHIDs"));
         return;
       }
       start();

@@ -30,9 +30,9 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * A client of {@code swh.provenance.ProvenanceService}: asks where source files and directories
- * come from. Thread-safe; one HTTP/2 channel is shared by all calls, so build one client and
- * reuse it, and close it when done. The channel is gRPC's OkHttp transport, unless the caller
- * passes one of its own ({@link Builder#channel(Channel)}).
+ * come from. Thread-safe; one HTTP/2 channel is shared by all calls, so build one client and reuse
+ * it, and close it when done. The channel is gRPC's OkHttp transport, unless the caller passes one
+ * of its own ({@link Builder#channel(Channel)}).
  *
  * <pre>{@code
  * try (ProvenanceClient client = ProvenanceClient.builder().target("localhost:50141").build()) {
@@ -40,11 +40,11 @@ import org.softwareheritage.provenance.swhid.Swhid;
  * }
  * }</pre>
  *
- * <p>Every call has the builder's deadline ({@code whereAre}: every batch); a call that fails
- * with {@code UNAVAILABLE} before any answer is retried with exponential backoff (gRPC service
- * config retry policy). Failures are {@link ProvenanceException}s carrying the gRPC status.
- * {@link #whereIsAsync} and {@link #whereAre(Collection, StreamObserver)} do not block: their
- * results arrive on the channel's executor.
+ * <p>Every call has the builder's deadline ({@code whereAre}: every batch); a call that fails with
+ * {@code UNAVAILABLE} before any answer is retried with exponential backoff (gRPC service config
+ * retry policy). Failures are {@link ProvenanceException}s carrying the gRPC status. {@link
+ * #whereIsAsync} and {@link #whereAre(Collection, StreamObserver)} do not block: their results
+ * arrive on the channel's executor.
  */
 public final class ProvenanceClient implements AutoCloseable {
   private final ManagedChannel ownedChannel;
@@ -57,7 +57,8 @@ public final class ProvenanceClient implements AutoCloseable {
    * A client calling over {@code channel}; {@code ownedChannel} is the channel the client made and
    * shuts down on close, or null when the caller owns it.
    */
-  private ProvenanceClient(Channel channel, ManagedChannel ownedChannel, Duration deadline, int batchSize) {
+  private ProvenanceClient(
+      Channel channel, ManagedChannel ownedChannel, Duration deadline, int batchSize) {
     this.ownedChannel = ownedChannel;
     this.stub = ProvenanceServiceGrpc.newBlockingStub(channel);
     this.asyncStub = ProvenanceServiceGrpc.newStub(channel);
@@ -80,7 +81,9 @@ public final class ProvenanceClient implements AutoCloseable {
   public ProvenanceResult whereIs(Swhid swhid) {
     Objects.requireNonNull(swhid, "swhid");
     try {
-      return toResult(swhid, stub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid.toString()).build()));
+      return toResult(
+          swhid,
+          stub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid.toString()).build()));
     } catch (StatusRuntimeException e) {
       throw ProvenanceException.of(e);
     }
@@ -88,43 +91,47 @@ public final class ProvenanceClient implements AutoCloseable {
 
   /**
    * {@link #whereIs(Swhid)} without blocking: the future completes with the answer, or
-   * exceptionally with the same {@link ProvenanceException}s. Cancelling the future cancels the call.
+   * exceptionally with the same {@link ProvenanceException}s. Cancelling the future cancels the
+   * call.
    */
   public CompletableFuture<ProvenanceResult> whereIsAsync(Swhid swhid) {
     Objects.requireNonNull(swhid, "swhid");
     CompletableFuture<ProvenanceResult> answer = new CompletableFuture<>();
-    asyncStub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid.toString()).build(),
-        new ClientResponseObserver<WhereIsOneRequest, WhereIsOneResult>() {
-          private WhereIsOneResult result;
+    asyncStub()
+        .whereIsOne(
+            WhereIsOneRequest.newBuilder().setSwhid(swhid.toString()).build(),
+            new ClientResponseObserver<WhereIsOneRequest, WhereIsOneResult>() {
+              private WhereIsOneResult result;
 
-          @Override
-          public void beforeStart(ClientCallStreamObserver<WhereIsOneRequest> call) {
-            answer.whenComplete((value, failure) -> {
-              if (answer.isCancelled()) {
-                call.cancel("cancelled by the caller", null);
+              @Override
+              public void beforeStart(ClientCallStreamObserver<WhereIsOneRequest> call) {
+                answer.whenComplete(
+                    (value, failure) -> {
+                      if (answer.isCancelled()) {
+                        call.cancel("cancelled by the caller", null);
+                      }
+                    });
+              }
+
+              @Override
+              public void onNext(WhereIsOneResult value) {
+                result = value;
+              }
+
+              @Override
+              public void onError(Throwable failure) {
+                answer.completeExceptionally(ProvenanceException.of(failure));
+              }
+
+              @Override
+              public void onCompleted() {
+                try {
+                  answer.complete(toResult(swhid, result));
+                } catch (ProvenanceException e) {
+                  answer.completeExceptionally(e);
+                }
               }
             });
-          }
-
-          @Override
-          public void onNext(WhereIsOneResult value) {
-            result = value;
-          }
-
-          @Override
-          public void onError(Throwable failure) {
-            answer.completeExceptionally(ProvenanceException.of(failure));
-          }
-
-          @Override
-          public void onCompleted() {
-            try {
-              answer.complete(toResult(swhid, result));
-            } catch (ProvenanceException e) {
-              answer.completeExceptionally(e);
-            }
-          }
-        });
     return answer;
   }
 
@@ -145,12 +152,17 @@ public final class ProvenanceClient implements AutoCloseable {
    * {@link #whereAre(Collection)} without blocking: {@code results} receives one result per SWHID
    * in the order given, as they arrive, then {@code onCompleted()}; or {@code onError()} with a
    * {@link ProvenanceException} when a batch fails. The batches are sent one after the other, each
-   * once the previous one is answered. The calls run in the caller's {@link Context}: cancelling
-   * it (a {@link Context.CancellableContext}) cancels them.
+   * once the previous one is answered. The calls run in the caller's {@link Context}: cancelling it
+   * (a {@link Context.CancellableContext}) cancels them.
    */
   public void whereAre(Collection<Swhid> swhids, StreamObserver<ProvenanceResult> results) {
-    new ObservedWhereAre(this, List.copyOf(swhids), batchSize, Objects.requireNonNull(results, "results"),
-        Context.current()).start();
+    new ObservedWhereAre(
+            this,
+            List.copyOf(swhids),
+            batchSize,
+            Objects.requireNonNull(results, "results"),
+            Context.current())
+        .start();
   }
 
   /**
@@ -161,9 +173,12 @@ public final class ProvenanceClient implements AutoCloseable {
    * @throws ProvenanceException from the stream's operations when a batch fails
    */
   public Stream<ProvenanceResult> streamWhereAre(Iterator<Swhid> swhids) {
-    BatchedWhereAre results = new BatchedWhereAre(this, Objects.requireNonNull(swhids, "swhids"), batchSize);
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(results, Spliterator.ORDERED | Spliterator.NONNULL),
-        false).onClose(results::close);
+    BatchedWhereAre results =
+        new BatchedWhereAre(this, Objects.requireNonNull(swhids, "swhids"), batchSize);
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(results, Spliterator.ORDERED | Spliterator.NONNULL),
+            false)
+        .onClose(results::close);
   }
 
   /** A stub with a fresh deadline, for one call. */
@@ -182,13 +197,17 @@ public final class ProvenanceClient implements AutoCloseable {
       throw ProvenanceException.protocol("the server sent no result for " + swhid);
     }
     if (!result.getSwhid().equals(swhid.toString())) {
-      throw ProvenanceException.protocol("asked for " + swhid + ", the server answered for '" + result.getSwhid() + "'");
+      throw ProvenanceException.protocol(
+          "asked for " + swhid + ", the server answered for '" + result.getSwhid() + "'");
     }
     try {
-      return new ProvenanceResult(swhid, result.hasAnchor() ? Swhid.parse(result.getAnchor()) : null,
+      return new ProvenanceResult(
+          swhid,
+          result.hasAnchor() ? Swhid.parse(result.getAnchor()) : null,
           result.hasOrigin() ? result.getOrigin() : null);
     } catch (IllegalArgumentException e) {
-      throw ProvenanceException.protocol("the server answered an invalid anchor for " + swhid + ": " + e.getMessage());
+      throw ProvenanceException.protocol(
+          "the server answered an invalid anchor for " + swhid + ": " + e.getMessage());
     }
   }
 
@@ -216,8 +235,10 @@ public final class ProvenanceClient implements AutoCloseable {
   public static final class Builder extends ClientBuilder<Builder> {
     /** Default deadline of each call. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
+
     /** Default number of SWHIDs per {@code WhereAreOne} call. */
     public static final int DEFAULT_BATCH_SIZE = 10_000;
+
     /** Largest batch: about 5 MB of request. */
     public static final int MAX_BATCH_SIZE = 100_000;
 
@@ -248,23 +269,31 @@ public final class ProvenanceClient implements AutoCloseable {
       return this;
     }
 
-    /** SWHIDs per {@code WhereAreOne} call, 1 to {@value #MAX_BATCH_SIZE}; default {@value #DEFAULT_BATCH_SIZE}. */
+    /**
+     * SWHIDs per {@code WhereAreOne} call, 1 to {@value #MAX_BATCH_SIZE}; default {@value
+     * #DEFAULT_BATCH_SIZE}.
+     */
     public Builder batchSize(int batchSize) {
       if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-        throw new IllegalArgumentException("the batch size must be from 1 to " + MAX_BATCH_SIZE + ", got " + batchSize);
+        throw new IllegalArgumentException(
+            "the batch size must be from 1 to " + MAX_BATCH_SIZE + ", got " + batchSize);
       }
       this.batchSize = batchSize;
       return this;
     }
 
     /**
-     * Retries calls that fail with {@code UNAVAILABLE} before any answer: up to
-     * {@code maxAttempts} attempts in all, waiting a random time up to {@code initialBackoff},
-     * doubled at each retry up to {@code maxBackoff}. Default: 5 attempts, 0.5 s, 5 s.
+     * Retries calls that fail with {@code UNAVAILABLE} before any answer: up to {@code maxAttempts}
+     * attempts in all, waiting a random time up to {@code initialBackoff}, doubled at each retry up
+     * to {@code maxBackoff}. Default: 5 attempts, 0.5 s, 5 s.
      */
     public Builder retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
-      if (maxAttempts < 2 || initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0) {
-        throw new IllegalArgumentException("retry needs at least 2 attempts and 0 < initialBackoff <= maxBackoff");
+      if (maxAttempts < 2
+          || initialBackoff.isNegative()
+          || initialBackoff.isZero()
+          || maxBackoff.compareTo(initialBackoff) < 0) {
+        throw new IllegalArgumentException(
+            "retry needs at least 2 attempts and 0 < initialBackoff <= maxBackoff");
       }
       this.maxAttempts = maxAttempts;
       this.initialBackoff = initialBackoff;
@@ -295,15 +324,24 @@ public final class ProvenanceClient implements AutoCloseable {
     public ProvenanceClient build() {
       if (channel != null) {
         if (connectionSet() || retrySet) {
-          throw new IllegalStateException("target, TLS, maxMessageBytes and retry are settings of the channel given to channel()");
+          throw new IllegalStateException(
+              "target, TLS, maxMessageBytes and retry are settings of the channel given to"
+                  + " channel()");
         }
-        return new ProvenanceClient(token() == null ? channel : ClientInterceptors.intercept(channel, token()), null,
-            deadline, batchSize);
+        return new ProvenanceClient(
+            token() == null ? channel : ClientInterceptors.intercept(channel, token()),
+            null,
+            deadline,
+            batchSize);
       }
       OkHttpChannelBuilder builder = channelBuilder(OkHttpChannelBuilder::forTarget);
       if (maxAttempts > 1) {
-        builder.defaultServiceConfig(serviceConfig()).enableRetry().maxRetryAttempts(maxAttempts)
-            .retryBufferSize(RETRY_BUFFER_BYTES).perRpcBufferLimit(PER_CALL_RETRY_BUFFER_BYTES);
+        builder
+            .defaultServiceConfig(serviceConfig())
+            .enableRetry()
+            .maxRetryAttempts(maxAttempts)
+            .retryBufferSize(RETRY_BUFFER_BYTES)
+            .perRpcBufferLimit(PER_CALL_RETRY_BUFFER_BYTES);
       } else {
         builder.disableRetry();
       }
@@ -312,15 +350,21 @@ public final class ProvenanceClient implements AutoCloseable {
     }
 
     private Map<String, ?> serviceConfig() {
-      Map<String, Object> retryPolicy = Map.of(
-          "maxAttempts", (double) maxAttempts,
-          "initialBackoff", seconds(initialBackoff),
-          "maxBackoff", seconds(maxBackoff),
-          "backoffMultiplier", 2.0,
-          "retryableStatusCodes", List.of("UNAVAILABLE"));
-      return Map.of("methodConfig", List.of(Map.of(
-          "name", List.of(Map.of("service", ProvenanceServiceGrpc.SERVICE_NAME)),
-          "retryPolicy", retryPolicy)));
+      Map<String, Object> retryPolicy =
+          Map.of(
+              "maxAttempts", (double) maxAttempts,
+              "initialBackoff", seconds(initialBackoff),
+              "maxBackoff", seconds(maxBackoff),
+              "backoffMultiplier", 2.0,
+              "retryableStatusCodes", List.of("UNAVAILABLE"));
+      return Map.of(
+          "methodConfig",
+          List.of(
+              Map.of(
+                  "name",
+                  List.of(Map.of("service", ProvenanceServiceGrpc.SERVICE_NAME)),
+                  "retryPolicy",
+                  retryPolicy)));
     }
 
     private static String seconds(Duration duration) {

@@ -3,10 +3,10 @@ package org.softwareheritage.provenance.client;
 import io.grpc.Status;
 
 /**
- * A call to the provenance service failed; {@link #status()} is the gRPC status (e.g.
- * {@code UNAVAILABLE} once retries are exhausted, {@code DEADLINE_EXCEEDED}). The subclasses
- * {@link SwhidNotFoundException} and {@link InvalidRequestException} name the two answers about
- * the request itself.
+ * A call to the provenance service failed; {@link #status()} is the gRPC status (e.g. {@code
+ * UNAVAILABLE} once retries are exhausted, {@code DEADLINE_EXCEEDED}). The subclasses {@link
+ * SwhidNotFoundException} and {@link InvalidRequestException} name the two answers about the
+ * request itself.
  */
 public class ProvenanceException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -29,7 +29,10 @@ public class ProvenanceException extends RuntimeException {
     return message.toString();
   }
 
-  /** The exception for a failed call ({@code StatusRuntimeException}, {@code StatusException}): typed by status code. */
+  /**
+   * The exception for a failed call ({@code StatusRuntimeException}, {@code StatusException}):
+   * typed by status code.
+   */
   public static ProvenanceException of(Throwable failure) {
     Status status = Status.fromThrowable(failure);
     return switch (status.getCode()) {

@@ -6,8 +6,8 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * The provenance of one SWHID: the earliest revision or release (anchor) containing it and an
- * origin URL containing that anchor. Empty when the object has no provenance (and, in
- * {@link ProvenanceClient#whereAre}, when the server does not know it).
+ * origin URL containing that anchor. Empty when the object has no provenance (and, in {@link
+ * ProvenanceClient#whereAre}, when the server does not know it).
  */
 public final class ProvenanceResult {
   private final Swhid swhid;
@@ -48,7 +48,9 @@ public final class ProvenanceResult {
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof ProvenanceResult that && swhid.equals(that.swhid) && Objects.equals(anchor, that.anchor)
+    return other instanceof ProvenanceResult that
+        && swhid.equals(that.swhid)
+        && Objects.equals(anchor, that.anchor)
         && Objects.equals(origin, that.origin);
   }
 
@@ -59,6 +61,8 @@ public final class ProvenanceResult {
 
   @Override
   public String toString() {
-    return isEmpty() ? swhid + " (no provenance)" : QualifiedSwhid.of(swhid, origin, anchor).toString();
+    return isEmpty()
+        ? swhid + " (no provenance)"
+        : QualifiedSwhid.of(swhid, origin, anchor).toString();
   }
 }

@@ -9,8 +9,8 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * A core SWHID with the {@code origin} and {@code anchor} qualifiers of its provenance, written
- * {@code swh:1:cnt:…;origin=<url>;anchor=swh:1:rev:…} as the SWHID specification orders them.
- * In the origin URL, {@code %} and {@code ;} are percent-escaped ({@code %25}, {@code %3B}) so that
+ * {@code swh:1:cnt:…;origin=<url>;anchor=swh:1:rev:…} as the SWHID specification orders them. In
+ * the origin URL, {@code %} and {@code ;} are percent-escaped ({@code %25}, {@code %3B}) so that
  * the qualifier list stays parseable, as Software Heritage's own tools do.
  */
 public final class QualifiedSwhid {
@@ -53,7 +53,8 @@ public final class QualifiedSwhid {
       } else if (part.startsWith(ANCHOR) && anchor == null) {
         anchor = Swhid.parse(part.substring(ANCHOR.length()));
       } else {
-        throw new InvalidSwhidException(value, "expected at most one origin and one anchor qualifier, got '" + part + "'");
+        throw new InvalidSwhidException(
+            value, "expected at most one origin and one anchor qualifier, got '" + part + "'");
       }
     }
     return new QualifiedSwhid(core, origin, anchor);
@@ -76,7 +77,9 @@ public final class QualifiedSwhid {
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof QualifiedSwhid that && core.equals(that.core) && Objects.equals(origin, that.origin)
+    return other instanceof QualifiedSwhid that
+        && core.equals(that.core)
+        && Objects.equals(origin, that.origin)
         && Objects.equals(anchor, that.anchor);
   }
 
@@ -109,7 +112,8 @@ public final class QualifiedSwhid {
       int high = i + 2 < escaped.length() ? Character.digit(escaped.charAt(i + 1), 16) : -1;
       int low = high < 0 ? -1 : Character.digit(escaped.charAt(i + 2), 16);
       if (low < 0) {
-        throw new InvalidSwhidException(swhid, "the origin has a '%' that is not followed by two hex digits");
+        throw new InvalidSwhidException(
+            swhid, "the origin has a '%' that is not followed by two hex digits");
       }
       bytes.write(high << 4 | low);
       i += 2;

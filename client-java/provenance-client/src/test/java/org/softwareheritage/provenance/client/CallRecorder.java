@@ -24,19 +24,21 @@ public final class CallRecorder implements ServerInterceptor {
    * server starts WhereIsOne there), which the in-JVM client shares and needs to end its call at
    * its deadline.
    */
-  static final ServerCallExecutorSupplier ON_WORKERS = new ServerCallExecutorSupplier() {
-    @Override
-    public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-      return null;
-    }
-  };
+  static final ServerCallExecutorSupplier ON_WORKERS =
+      new ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+          return null;
+        }
+      };
 
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final List<String> cancelled = new CopyOnWriteArrayList<>();
   private volatile long delayMillis;
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String method = call.getMethodDescriptor().getBareMethodName();
     calls.add(new Call(method, headers.get(BearerToken.AUTHORIZATION)));
     if (delayMillis > 0) {
@@ -46,7 +48,8 @@ public final class CallRecorder implements ServerInterceptor {
         Thread.currentThread().interrupt();
       }
     }
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+        next.startCall(call, headers)) {
       @Override
       public void onCancel() {
         cancelled.add(method);

@@ -24,8 +24,7 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /** Retries while the server restarts, and TLS with a self-signed certificate. */
 class ConnectionTest {
-  @TempDir
-  static Path directory;
+  @TempDir static Path directory;
 
   private static Path database;
   private static final Swhid CONTENT = Swhid.parse(swhid("cnt", "01"));
@@ -39,24 +38,31 @@ class ConnectionTest {
   void callSucceedsWhenTheServerComesBackOnItsPort() throws Exception {
     RunningServer first = RunningServer.start(database);
     int port = first.port();
-    try (ProvenanceClient client = ProvenanceClient.builder().target("127.0.0.1:" + port)
-        .retry(20, Duration.ofMillis(500), Duration.ofSeconds(1)).build()) {
+    try (ProvenanceClient client =
+        ProvenanceClient.builder()
+            .target("127.0.0.1:" + port)
+            .retry(20, Duration.ofMillis(500), Duration.ofSeconds(1))
+            .build()) {
       assertEquals(Optional.of(GRAPH2), client.whereIs(CONTENT).origin());
       first.close();
-      CompletableFuture<RunningServer> restarted = CompletableFuture.supplyAsync(() -> {
-        try {
-          Thread.sleep(700);
-          return RunningServer.start(database, port, FlightOptions.DEFAULT, builder -> { });
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<RunningServer> restarted =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  Thread.sleep(700);
+                  return RunningServer.start(database, port, FlightOptions.DEFAULT, builder -> {});
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       try {
         long start = System.nanoTime();
         List<ProvenanceResult> results = client.whereAre(List.of(CONTENT, CONTENT));
         assertEquals(2, results.size());
         assertEquals(Optional.of(GRAPH2), results.get(0).origin());
-        assertEquals(true, System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(500),
+        assertEquals(
+            true,
+            System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(500),
             "the call was answered by the restarted server");
         assertEquals(Optional.of(GRAPH2), client.whereIs(CONTENT).origin());
       } finally {
@@ -68,10 +74,12 @@ class ConnectionTest {
   @Test
   void withoutRetryTheStoppedServerIsUnavailable() throws Exception {
     RunningServer server = RunningServer.start(database);
-    try (ProvenanceClient client = ProvenanceClient.builder().target("127.0.0.1:" + server.port()).noRetry().build()) {
+    try (ProvenanceClient client =
+        ProvenanceClient.builder().target("127.0.0.1:" + server.port()).noRetry().build()) {
       client.whereIs(CONTENT);
       server.close();
-      ProvenanceException e = assertThrows(ProvenanceException.class, () -> client.whereIs(CONTENT));
+      ProvenanceException e =
+          assertThrows(ProvenanceException.class, () -> client.whereIs(CONTENT));
       assertEquals(Status.Code.UNAVAILABLE, e.status().getCode());
     }
   }
@@ -79,24 +87,45 @@ class ConnectionTest {
   @Test
   void tlsWithTheServersCertificateAsCa() throws Exception {
     SelfSignedCertificate certificate = SelfSignedCertificate.write(directory);
-    try (RunningServer server = RunningServer.start(database, FlightOptions.DEFAULT, builder -> {
-      try {
-        builder.sslContext(GrpcSslContexts.forServer(certificate.certificate().toFile(), certificate.privateKey().toFile()).build());
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    })) {
-      try (ProvenanceClient client = ProvenanceClient.builder().target("localhost:" + server.port())
-          .tls(certificate.certificate()).bearerToken("over-tls").build()) {
+    try (RunningServer server =
+        RunningServer.start(
+            database,
+            FlightOptions.DEFAULT,
+            builder -> {
+              try {
+                builder.sslContext(
+                    GrpcSslContexts.forServer(
+                            certificate.certificate().toFile(), certificate.privateKey().toFile())
+                        .build());
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            })) {
+      try (ProvenanceClient client =
+          ProvenanceClient.builder()
+              .target("localhost:" + server.port())
+              .tls(certificate.certificate())
+              .bearerToken("over-tls")
+              .build()) {
         assertEquals(Optional.of(GRAPH2), client.whereIs(CONTENT).origin());
       }
-      try (ProvenanceClient untrusting = ProvenanceClient.builder().target("localhost:" + server.port()).tls().noRetry().build()) {
-        ProvenanceException e = assertThrows(ProvenanceException.class, () -> untrusting.whereIs(CONTENT));
-        assertEquals(Status.Code.UNAVAILABLE, e.status().getCode(), "a self-signed certificate is not trusted by default");
+      try (ProvenanceClient untrusting =
+          ProvenanceClient.builder().target("localhost:" + server.port()).tls().noRetry().build()) {
+        ProvenanceException e =
+            assertThrows(ProvenanceException.class, () -> untrusting.whereIs(CONTENT));
+        assertEquals(
+            Status.Code.UNAVAILABLE,
+            e.status().getCode(),
+            "a self-signed certificate is not trusted by default");
       }
-      try (ProvenanceClient plaintext = ProvenanceClient.builder().target("localhost:" + server.port()).noRetry()
-          .deadline(Duration.ofSeconds(5)).build()) {
-        ProvenanceException e = assertThrows(ProvenanceException.class, () -> plaintext.whereIs(CONTENT));
+      try (ProvenanceClient plaintext =
+          ProvenanceClient.builder()
+              .target("localhost:" + server.port())
+              .noRetry()
+              .deadline(Duration.ofSeconds(5))
+              .build()) {
+        ProvenanceException e =
+            assertThrows(ProvenanceException.class, () -> plaintext.whereIs(CONTENT));
         assertEquals(Status.Code.UNAVAILABLE, e.status().getCode());
       }
     }

@@ -30,11 +30,15 @@ import org.softwareheritage.provenance.server.testing.RunningServer;
 class ConsumerProjectIT {
   /** The README's promise for the jars a user downloads with {@code provenance-client}. */
   private static final long MAX_DOWNLOAD_BYTES = 15_000_000;
-  /** {@code group:artifact:type[:classifier]:version:scope:/path/to/file.jar}, as dependency:list prints it. */
-  private static final Pattern LISTED = Pattern.compile("^\\s*([^:\\s]+):([^:\\s]+):[^/]*:(compile|runtime):(/.+?\\.jar)");
 
-  @TempDir
-  static Path directory;
+  /**
+   * {@code group:artifact:type[:classifier]:version:scope:/path/to/file.jar}, as dependency:list
+   * prints it.
+   */
+  private static final Pattern LISTED =
+      Pattern.compile("^\\s*([^:\\s]+):([^:\\s]+):[^/]*:(compile|runtime):(/.+?\\.jar)");
+
+  @TempDir static Path directory;
 
   private static Path project;
   private static String tree;
@@ -47,9 +51,15 @@ class ConsumerProjectIT {
   @BeforeAll
   static void resolve() throws Exception {
     project = copyProject(Path.of("src", "test", "consumer"), directory.resolve("consumer"));
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("maven.home"), "bin", "mvn").toString(),
-        "-B", "-ntp", "-Dmaven.repo.local=" + System.getProperty("consumer.repository"),
-        "dependency:list@list", "dependency:tree@tree"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("maven.home"), "bin", "mvn").toString(),
+                "-B",
+                "-ntp",
+                "-Dmaven.repo.local=" + System.getProperty("consumer.repository"),
+                "dependency:list@list",
+                "dependency:tree@tree"));
     if (System.getProperty("reactor.mode").equals("offline=true")) {
       command.addAll(List.of("-o", "-Daether.offline.protocols=file"));
     }
@@ -59,7 +69,8 @@ class ConsumerProjectIT {
     for (String line : Files.readAllLines(project.resolve("target/dependencies.txt"))) {
       Matcher listed = LISTED.matcher(line);
       if (listed.find()) {
-        DEPENDENCIES.add(new Dependency(listed.group(1), listed.group(2), Path.of(listed.group(4))));
+        DEPENDENCIES.add(
+            new Dependency(listed.group(1), listed.group(2), Path.of(listed.group(4))));
       }
     }
   }
@@ -71,9 +82,11 @@ class ConsumerProjectIT {
       for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
         Path copy = target.resolve(template.relativize(file).toString());
         Files.createDirectories(copy.getParent());
-        Files.writeString(copy, Files.readString(file)
-            .replace("@client.version@", System.getProperty("consumer.version"))
-            .replace("@build.repository.url@", repository));
+        Files.writeString(
+            copy,
+            Files.readString(file)
+                .replace("@client.version@", System.getProperty("consumer.version"))
+                .replace("@build.repository.url@", repository));
       }
     }
     return target;
@@ -82,7 +95,8 @@ class ConsumerProjectIT {
   private record Run(int exit, String output) {}
 
   private static Run run(Path workingDirectory, List<String> command) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile()).redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(workingDirectory.toFile()).redirectErrorStream(true);
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
     Process process = builder.start();
     process.getOutputStream().close();
@@ -95,9 +109,12 @@ class ConsumerProjectIT {
   void nothingOfArrowNorPicocliComesWithTheClient() {
     assertTrue(DEPENDENCIES.stream().anyMatch(d -> d.artifact().equals("provenance-client")), tree);
     assertTrue(DEPENDENCIES.stream().anyMatch(d -> d.artifact().equals("grpc-okhttp")), tree);
-    List<String> leaked = DEPENDENCIES.stream()
-        .filter(d -> d.group().startsWith("org.apache.arrow") || d.group().equals("info.picocli"))
-        .map(d -> d.group() + ":" + d.artifact()).toList();
+    List<String> leaked =
+        DEPENDENCIES.stream()
+            .filter(
+                d -> d.group().startsWith("org.apache.arrow") || d.group().equals("info.picocli"))
+            .map(d -> d.group() + ":" + d.artifact())
+            .toList();
     assertEquals(List.of(), leaked, "provenance-client must not bring these:\n" + tree);
   }
 
@@ -107,20 +124,45 @@ class ConsumerProjectIT {
     for (Dependency dependency : DEPENDENCIES) {
       bytes += Files.size(dependency.jar());
     }
-    System.out.printf("provenance-client and its %d dependencies: %,d bytes%n%s%n", DEPENDENCIES.size() - 1, bytes, tree);
-    assertTrue(bytes <= MAX_DOWNLOAD_BYTES, bytes + " bytes of jars, more than " + MAX_DOWNLOAD_BYTES + ":\n" + tree);
+    System.out.printf(
+        "provenance-client and its %d dependencies: %,d bytes%n%s%n",
+        DEPENDENCIES.size() - 1, bytes, tree);
+    assertTrue(
+        bytes <= MAX_DOWNLOAD_BYTES,
+        bytes + " bytes of jars, more than " + MAX_DOWNLOAD_BYTES + ":\n" + tree);
   }
 
   @Test
   void theDemoProgramAnswersFromARealServer() throws Exception {
-    try (RunningServer server = RunningServer.start(ExampleDirectory.write(directory.resolve("db")))) {
-      String classPath = String.join(File.pathSeparator,
-          DEPENDENCIES.stream().map(dependency -> dependency.jar().toString()).toList());
-      Run run = run(project, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", classPath, "src/main/java/Demo.java", "127.0.0.1:" + server.port(), swhid("cnt", "01")));
+    try (RunningServer server =
+        RunningServer.start(ExampleDirectory.write(directory.resolve("db")))) {
+      String classPath =
+          String.join(
+              File.pathSeparator,
+              DEPENDENCIES.stream().map(dependency -> dependency.jar().toString()).toList());
+      Run run =
+          run(
+              project,
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  classPath,
+                  "src/main/java/Demo.java",
+                  "127.0.0.1:" + server.port(),
+                  swhid("cnt", "01")));
       assertEquals(0, run.exit(), run.output());
-      assertTrue(run.output().lines().anyMatch(
-          line -> line.equals(swhid("cnt", "01") + ";origin=" + GRAPH2 + ";anchor=" + swhid("rev", "03"))), run.output());
+      assertTrue(
+          run.output()
+              .lines()
+              .anyMatch(
+                  line ->
+                      line.equals(
+                          swhid("cnt", "01")
+                              + ";origin="
+                              + GRAPH2
+                              + ";anchor="
+                              + swhid("rev", "03"))),
+          run.output());
     }
   }
 }

@@ -28,24 +28,29 @@ final class InProcessProvenanceServer implements AutoCloseable {
   private final String name;
   private final Server server;
 
-  private InProcessProvenanceServer(BufferAllocator allocator, IndexedDatabase data, String name, Server server) {
+  private InProcessProvenanceServer(
+      BufferAllocator allocator, IndexedDatabase data, String name, Server server) {
     this.allocator = allocator;
     this.data = data;
     this.name = name;
     this.server = server;
   }
 
-  static InProcessProvenanceServer start(Path database, ServerInterceptor... interceptors) throws IOException {
+  static InProcessProvenanceServer start(Path database, ServerInterceptor... interceptors)
+      throws IOException {
     BufferAllocator allocator = ArrowMemory.newRootAllocator();
     IndexedDatabase data = null;
     try {
       data = IndexedDatabase.build(DatabaseLocation.of(database), allocator, new MemoryStore());
       ProvenanceQueries queries = new ProvenanceQueries(data.index());
       String name = InProcessServerBuilder.generateName();
-      Server server = InProcessServerBuilder.forName(name)
-          .addService(ServerInterceptors.intercept(new ProvenanceGrpcService(() -> queries), interceptors))
-          .build()
-          .start();
+      Server server =
+          InProcessServerBuilder.forName(name)
+              .addService(
+                  ServerInterceptors.intercept(
+                      new ProvenanceGrpcService(() -> queries), interceptors))
+              .build()
+              .start();
       return new InProcessProvenanceServer(allocator, data, name, server);
     } catch (IOException | RuntimeException e) {
       if (data != null) {

@@ -46,8 +46,7 @@ import org.softwareheritage.provenance.swhid.Swhid;
  */
 @Timeout(60)
 class ProvenanceClientTest {
-  @TempDir
-  static Path directory;
+  @TempDir static Path directory;
 
   private static Path database;
   private final CallRecorder calls = new CallRecorder();
@@ -112,12 +111,15 @@ class ProvenanceClientTest {
   @Test
   void whereIsGivesQualifiedSwhids() {
     Optional<QualifiedSwhid> answer = client.whereIs(s("cnt", "01")).qualified();
-    assertEquals(Optional.of(swhid("cnt", "01") + ";origin=" + GRAPH2 + ";anchor=" + swhid("rev", "03")),
+    assertEquals(
+        Optional.of(swhid("cnt", "01") + ";origin=" + GRAPH2 + ";anchor=" + swhid("rev", "03")),
         answer.map(Object::toString));
     ProvenanceResult release = client.whereIs(s("rel", "19"));
     assertEquals(Optional.of(s("rel", "19")), release.anchor());
     assertEquals(Optional.empty(), release.origin());
-    assertEquals(swhid("rel", "19") + ";anchor=" + swhid("rel", "19"), release.qualified().orElseThrow().toString());
+    assertEquals(
+        swhid("rel", "19") + ";anchor=" + swhid("rel", "19"),
+        release.qualified().orElseThrow().toString());
   }
 
   @Test
@@ -130,15 +132,20 @@ class ProvenanceClientTest {
 
   @Test
   void unknownSwhidIsNotFound() {
-    SwhidNotFoundException e = assertThrows(SwhidNotFoundException.class, () -> client.whereIs(s("cnt", "99")));
+    SwhidNotFoundException e =
+        assertThrows(SwhidNotFoundException.class, () -> client.whereIs(s("cnt", "99")));
     assertEquals(Status.Code.NOT_FOUND, e.status().getCode());
     assertTrue(e.getMessage().contains(swhid("cnt", "99")), e.getMessage());
   }
 
   @Test
   void invalidArgumentFromTheServerIsTyped() {
-    StatusRuntimeException failure = assertThrows(StatusRuntimeException.class, () -> ProvenanceServiceGrpc
-        .newBlockingStub(channel).whereIsOne(WhereIsOneRequest.newBuilder().setSwhid("swh:1:cnt:nope").build()));
+    StatusRuntimeException failure =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                ProvenanceServiceGrpc.newBlockingStub(channel)
+                    .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid("swh:1:cnt:nope").build()));
     ProvenanceException e = ProvenanceException.of(failure);
     assertInstanceOf(InvalidRequestException.class, e);
     assertEquals(Status.Code.INVALID_ARGUMENT, e.status().getCode());
@@ -147,13 +154,25 @@ class ProvenanceClientTest {
 
   @Test
   void whereAreKeepsRequestOrderAcrossBatches() {
-    List<Swhid> swhids = List.of(s("rel", "19"), s("cnt", "99"), s("cnt", "15"), s("dir", "08"), s("cnt", "01"),
-        s("dir", "06"), s("cnt", "01"), s("snp", "20"), s("cnt", "11"), s("rev", "03"));
+    List<Swhid> swhids =
+        List.of(
+            s("rel", "19"),
+            s("cnt", "99"),
+            s("cnt", "15"),
+            s("dir", "08"),
+            s("cnt", "01"),
+            s("dir", "06"),
+            s("cnt", "01"),
+            s("snp", "20"),
+            s("cnt", "11"),
+            s("rev", "03"));
     List<ProvenanceResult> results = client.whereAre(swhids);
     assertEquals(swhids, results.stream().map(ProvenanceResult::swhid).toList());
     for (ProvenanceResult result : results) {
-      ProvenanceResult alone = result.swhid().equals(s("cnt", "99")) ? new ProvenanceResult(s("cnt", "99"), null, null)
-          : client.whereIs(result.swhid());
+      ProvenanceResult alone =
+          result.swhid().equals(s("cnt", "99"))
+              ? new ProvenanceResult(s("cnt", "99"), null, null)
+              : client.whereIs(result.swhid());
       assertEquals(alone, result);
     }
     assertEquals(4, calls.count("WhereAreOne"), "10 SWHIDs in batches of 3");
@@ -168,38 +187,51 @@ class ProvenanceClientTest {
   @Test
   void streamWhereAreReadsTheInputOneBatchAtATime() {
     List<Swhid> pulled = new ArrayList<>();
-    Iterator<Swhid> input = Stream.generate(() -> s("cnt", "01")).limit(30).peek(pulled::add).iterator();
+    Iterator<Swhid> input =
+        Stream.generate(() -> s("cnt", "01")).limit(30).peek(pulled::add).iterator();
     try (Stream<ProvenanceResult> results = client.streamWhereAre(input)) {
       Iterator<ProvenanceResult> iterator = results.iterator();
       iterator.next();
       assertEquals(3, pulled.size(), "only the first batch is read before its answers");
       assertEquals(1, calls.count("WhereAreOne"));
     }
-    assertEquals(4, client.whereAre(List.of(s("cnt", "01"), s("cnt", "04"), s("cnt", "05"), s("cnt", "07"))).size(),
+    assertEquals(
+        4,
+        client
+            .whereAre(List.of(s("cnt", "01"), s("cnt", "04"), s("cnt", "05"), s("cnt", "07")))
+            .size(),
         "the client still works after a stream closed early");
   }
 
   @Test
   void deadlineExceededAgainstASlowServer() {
     calls.delay(1500);
-    try (ProvenanceClient impatient = ProvenanceClient.builder().channel(channel).deadline(Duration.ofMillis(300)).build()) {
-      ProvenanceException e = assertThrows(ProvenanceException.class, () -> impatient.whereIs(s("cnt", "01")));
+    try (ProvenanceClient impatient =
+        ProvenanceClient.builder().channel(channel).deadline(Duration.ofMillis(300)).build()) {
+      ProvenanceException e =
+          assertThrows(ProvenanceException.class, () -> impatient.whereIs(s("cnt", "01")));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, e.status().getCode());
-      ProvenanceException batch = assertThrows(ProvenanceException.class, () -> impatient.whereAre(List.of(s("cnt", "01"))));
+      ProvenanceException batch =
+          assertThrows(
+              ProvenanceException.class, () -> impatient.whereAre(List.of(s("cnt", "01"))));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, batch.status().getCode());
     }
   }
 
   @Test
   void bearerTokenIsSentWithEveryCall() throws Exception {
-    try (ProvenanceClient withToken = ProvenanceClient.builder().channel(channel).bearerToken("s3cret-token").build()) {
+    try (ProvenanceClient withToken =
+        ProvenanceClient.builder().channel(channel).bearerToken("s3cret-token").build()) {
       withToken.whereIs(s("cnt", "01"));
       withToken.whereAre(List.of(s("cnt", "01")));
       withToken.whereIsAsync(s("cnt", "01")).get(10, TimeUnit.SECONDS);
     }
     client.whereIs(s("cnt", "01"));
-    assertEquals(List.of("Bearer s3cret-token", "Bearer s3cret-token", "Bearer s3cret-token", "none"),
-        calls.calls().stream().map(c -> c.authorization() == null ? "none" : c.authorization()).collect(Collectors.toList()));
+    assertEquals(
+        List.of("Bearer s3cret-token", "Bearer s3cret-token", "Bearer s3cret-token", "none"),
+        calls.calls().stream()
+            .map(c -> c.authorization() == null ? "none" : c.authorization())
+            .collect(Collectors.toList()));
   }
 
   @Test
@@ -214,12 +246,20 @@ class ProvenanceClientTest {
 
   @Test
   void settingsOfTheChannelCannotBeGivenWithAChannel() {
-    IllegalStateException target = assertThrows(IllegalStateException.class,
-        () -> ProvenanceClient.builder().channel(channel).target("localhost:1").build());
+    IllegalStateException target =
+        assertThrows(
+            IllegalStateException.class,
+            () -> ProvenanceClient.builder().channel(channel).target("localhost:1").build());
     assertTrue(target.getMessage().contains("channel()"), target.getMessage());
-    assertThrows(IllegalStateException.class, () -> ProvenanceClient.builder().channel(channel).tls().build());
-    assertThrows(IllegalStateException.class, () -> ProvenanceClient.builder().channel(channel).noRetry().build());
-    assertThrows(IllegalStateException.class, () -> ProvenanceClient.builder().channel(channel).maxMessageBytes(4096).build());
+    assertThrows(
+        IllegalStateException.class,
+        () -> ProvenanceClient.builder().channel(channel).tls().build());
+    assertThrows(
+        IllegalStateException.class,
+        () -> ProvenanceClient.builder().channel(channel).noRetry().build());
+    assertThrows(
+        IllegalStateException.class,
+        () -> ProvenanceClient.builder().channel(channel).maxMessageBytes(4096).build());
   }
 
   @Test
@@ -227,11 +267,16 @@ class ProvenanceClientTest {
     calls.delay(500);
     long start = System.nanoTime();
     CompletableFuture<ProvenanceResult> answer = client.whereIsAsync(s("cnt", "01"));
-    assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(400), "returned before the server answered");
+    assertTrue(
+        System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(400),
+        "returned before the server answered");
     assertEquals(client.whereIs(s("cnt", "01")), answer.get(10, TimeUnit.SECONDS));
-    ExecutionException unknown = assertThrows(ExecutionException.class,
-        () -> client.whereIsAsync(s("cnt", "99")).get(10, TimeUnit.SECONDS));
-    SwhidNotFoundException notFound = assertInstanceOf(SwhidNotFoundException.class, unknown.getCause());
+    ExecutionException unknown =
+        assertThrows(
+            ExecutionException.class,
+            () -> client.whereIsAsync(s("cnt", "99")).get(10, TimeUnit.SECONDS));
+    SwhidNotFoundException notFound =
+        assertInstanceOf(SwhidNotFoundException.class, unknown.getCause());
     assertEquals(Status.Code.NOT_FOUND, notFound.status().getCode());
   }
 
@@ -250,8 +295,16 @@ class ProvenanceClientTest {
 
   @Test
   void whereAreObservedGivesTheBlockingAnswersInOrder() throws Exception {
-    List<Swhid> swhids = List.of(s("rel", "19"), s("cnt", "99"), s("cnt", "15"), s("dir", "08"), s("cnt", "01"),
-        s("dir", "06"), s("cnt", "01"), s("snp", "20"));
+    List<Swhid> swhids =
+        List.of(
+            s("rel", "19"),
+            s("cnt", "99"),
+            s("cnt", "15"),
+            s("dir", "08"),
+            s("cnt", "01"),
+            s("dir", "06"),
+            s("cnt", "01"),
+            s("snp", "20"));
     Received received = new Received();
     client.whereAre(swhids, received);
     received.await();
@@ -273,7 +326,8 @@ class ProvenanceClientTest {
   @Test
   void whereAreObservedReportsADeadlineOnce() throws Exception {
     calls.delay(1500);
-    try (ProvenanceClient impatient = ProvenanceClient.builder().channel(channel).deadline(Duration.ofMillis(300)).build()) {
+    try (ProvenanceClient impatient =
+        ProvenanceClient.builder().channel(channel).deadline(Duration.ofMillis(300)).build()) {
       Received received = new Received();
       impatient.whereAre(List.of(s("cnt", "01"), s("cnt", "04")), received);
       received.await();
@@ -287,15 +341,16 @@ class ProvenanceClientTest {
   void cancellingTheContextStopsTheBatches() throws Exception {
     List<Swhid> swhids = Stream.generate(() -> s("cnt", "01")).limit(30).toList();
     Context.CancellableContext context = Context.current().withCancellation();
-    Received received = new Received() {
-      @Override
-      public void onNext(ProvenanceResult result) {
-        super.onNext(result);
-        if (results.size() == 4) {
-          context.cancel(null);
-        }
-      }
-    };
+    Received received =
+        new Received() {
+          @Override
+          public void onNext(ProvenanceResult result) {
+            super.onNext(result);
+            if (results.size() == 4) {
+              context.cancel(null);
+            }
+          }
+        };
     context.run(() -> client.whereAre(swhids, received));
     received.await();
     ProvenanceException e = assertInstanceOf(ProvenanceException.class, received.error);
@@ -307,22 +362,34 @@ class ProvenanceClientTest {
   @Test
   void badSettingsAreRejectedAtOnce() throws Exception {
     assertThrows(IllegalArgumentException.class, () -> ProvenanceClient.builder().batchSize(0));
-    assertThrows(IllegalArgumentException.class, () -> ProvenanceClient.builder().deadline(Duration.ZERO));
-    assertThrows(IllegalArgumentException.class, () -> ProvenanceClient.builder().bearerToken("two words"));
+    assertThrows(
+        IllegalArgumentException.class, () -> ProvenanceClient.builder().deadline(Duration.ZERO));
+    assertThrows(
+        IllegalArgumentException.class, () -> ProvenanceClient.builder().bearerToken("two words"));
     assertThrows(IllegalArgumentException.class, () -> ProvenanceClient.builder().target(" "));
     assertThrows(NullPointerException.class, () -> ProvenanceClient.builder().channel(null));
-    IllegalArgumentException ca = assertThrows(IllegalArgumentException.class,
-        () -> ProvenanceClient.builder().tls(directory.resolve("missing.pem")).build());
+    IllegalArgumentException ca =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ProvenanceClient.builder().tls(directory.resolve("missing.pem")).build());
     assertTrue(ca.getMessage().contains("missing.pem"), ca.getMessage());
-    IllegalArgumentException notPem = assertThrows(IllegalArgumentException.class, () -> ProvenanceClient.builder()
-        .tls(Files.writeString(directory.resolve("garbage.pem"), "not a certificate")).build());
-    assertTrue(notPem.getMessage().contains("garbage.pem is not a PEM certificate"), notPem.getMessage());
+    IllegalArgumentException notPem =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ProvenanceClient.builder()
+                    .tls(Files.writeString(directory.resolve("garbage.pem"), "not a certificate"))
+                    .build());
+    assertTrue(
+        notPem.getMessage().contains("garbage.pem is not a PEM certificate"), notPem.getMessage());
   }
 
   @Test
   void unreachableServerIsUnavailable() {
-    try (ProvenanceClient nowhere = ProvenanceClient.builder().target("127.0.0.1:1").noRetry().build()) {
-      ProvenanceException e = assertThrows(ProvenanceException.class, () -> nowhere.whereIs(s("cnt", "01")));
+    try (ProvenanceClient nowhere =
+        ProvenanceClient.builder().target("127.0.0.1:1").noRetry().build()) {
+      ProvenanceException e =
+          assertThrows(ProvenanceException.class, () -> nowhere.whereIs(s("cnt", "01")));
       assertEquals(Status.Code.UNAVAILABLE, e.status().getCode());
       assertFalse(e instanceof SwhidNotFoundException);
     }

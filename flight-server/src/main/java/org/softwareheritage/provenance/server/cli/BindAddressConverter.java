@@ -22,7 +22,8 @@ final class BindAddressConverter implements CommandLine.ITypeConverter<InetSocke
       throw new CommandLine.TypeConversionException("'" + value + "': the port is not a number");
     }
     if (port < 0 || port > 65535) {
-      throw new CommandLine.TypeConversionException("'" + value + "': the port must be between 0 and 65535");
+      throw new CommandLine.TypeConversionException(
+          "'" + value + "': the port must be between 0 and 65535");
     }
     return new InetSocketAddress(host, port);
   }

@@ -6,18 +6,22 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.server.example.ExampleDatabase;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code gen-example OUT_DIR}: writes the golden example database as Parquet. */
-@Command(name = "gen-example", mixinStandardHelpOptions = true,
-    description = "Write the golden example database of the specification as Parquet tables into OUT_DIR.")
+@Command(
+    name = "gen-example",
+    mixinStandardHelpOptions = true,
+    description =
+        "Write the golden example database of the specification as Parquet tables into OUT_DIR.")
 final class GenExampleCommand implements Callable<Integer> {
-  @Spec
-  private CommandSpec spec;
+  @Spec private CommandSpec spec;
 
-  @Parameters(paramLabel = "OUT_DIR", description = "Directory to write the tables into (created if needed).")
+  @Parameters(
+      paramLabel = "OUT_DIR",
+      description = "Directory to write the tables into (created if needed).")
   private Path outDir;
 
   @Override

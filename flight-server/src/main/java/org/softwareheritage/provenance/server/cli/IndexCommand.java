@@ -20,10 +20,13 @@ import picocli.CommandLine.Spec;
  * {@code serve --index} maps. Does nothing if the directory already holds an index of that
  * database, so that it can run before every start.
  */
-@Command(name = "index", mixinStandardHelpOptions = true,
-    description = "Build the index of a database (sorted lookup columns and every index serve uses) in INDEX_DIR, "
-        + "for `serve --database DATABASE --index INDEX_DIR`. Exits 0 at once if INDEX_DIR already holds an index "
-        + "of DATABASE as it is now.")
+@Command(
+    name = "index",
+    mixinStandardHelpOptions = true,
+    description =
+        "Build the index of a database (sorted lookup columns and every index serve uses) in"
+            + " INDEX_DIR, for `serve --database DATABASE --index INDEX_DIR`. Exits 0 at once if"
+            + " INDEX_DIR already holds an index of DATABASE as it is now.")
 final class IndexCommand implements Callable<Integer> {
   /**
    * Tables loaded at once, at most: each concurrent Parquet scan keeps a few hundred MB of native
@@ -31,13 +34,18 @@ final class IndexCommand implements Callable<Integer> {
    */
   private static final int MAX_LOAD_THREADS = 4;
 
-  @Spec
-  private CommandSpec spec;
+  @Spec private CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "DATABASE", description = "Database directory, file:// URL or object-store URL.")
+  @Parameters(
+      index = "0",
+      paramLabel = "DATABASE",
+      description = "Database directory, file:// URL or object-store URL.")
   private String database;
 
-  @Parameters(index = "1", paramLabel = "INDEX_DIR", description = "Directory of the index (created if missing).")
+  @Parameters(
+      index = "1",
+      paramLabel = "INDEX_DIR",
+      description = "Directory of the index (created if missing).")
   private Path directory;
 
   @Option(names = "--force", description = "Rebuild even if INDEX_DIR holds an index of DATABASE.")
@@ -48,14 +56,20 @@ final class IndexCommand implements Callable<Integer> {
     DatabaseLocation location = DatabaseLocation.of(database);
     DatabaseIdentity identity = DatabaseIdentity.of(location);
     if (!force && IndexDirectory.isCurrent(directory, identity)) {
-      spec.commandLine().getOut().println("up to date: " + directory + " is the index of " + location);
+      spec.commandLine()
+          .getOut()
+          .println("up to date: " + directory + " is the index of " + location);
       return 0;
     }
     IndexDirectory index = IndexDirectory.build(directory);
     String summary;
     try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
-        IndexedDatabase built = IndexedDatabase.build(location, allocator, index,
-            Math.min(MAX_LOAD_THREADS, Runtime.getRuntime().availableProcessors()))) {
+        IndexedDatabase built =
+            IndexedDatabase.build(
+                location,
+                allocator,
+                index,
+                Math.min(MAX_LOAD_THREADS, Runtime.getRuntime().availableProcessors()))) {
       String changed = identity.differenceFrom(DatabaseIdentity.of(location));
       if (changed != null) {
         throw new DatabaseLoadException(location + " changed while it was indexed: " + changed);
@@ -64,7 +78,9 @@ final class IndexCommand implements Callable<Integer> {
       index.commit(identity);
       summary = built.summary() + "; saved in " + (System.nanoTime() - start) / 1_000_000 + " ms";
     }
-    spec.commandLine().getOut().println("indexed " + location + " into " + directory + ": " + summary);
+    spec.commandLine()
+        .getOut()
+        .println("indexed " + location + " into " + directory + ": " + summary);
     return 0;
   }
 }

@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
-import org.softwareheritage.provenance.server.verify.DatabaseVerifier;
-import org.softwareheritage.provenance.server.storage.Manifest;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.DatabaseIdentity;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
 import org.softwareheritage.provenance.server.storage.IndexDirectory;
+import org.softwareheritage.provenance.server.storage.Manifest;
+import org.softwareheritage.provenance.server.verify.DatabaseVerifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -26,28 +26,40 @@ import picocli.CommandLine.Spec;
  * DATABASE}: the check of its index. Prints one line per problem and exits 1, or one summary line
  * and exits 0.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
-    description = "Check a local database: schemas, row counts, key ranges, references between tables, "
-        + "and the SHA-256 of every Parquet file against MANIFEST.sha256. With --index, check its index instead: "
-        + "built from DATABASE as it is now, complete, and every block of every file matching its checksum.")
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
+    description =
+        "Check a local database: schemas, row counts, key ranges, references between tables, and"
+            + " the SHA-256 of every Parquet file against MANIFEST.sha256. With --index, check its"
+            + " index instead: built from DATABASE as it is now, complete, and every block of every"
+            + " file matching its checksum.")
 final class VerifyCommand implements Callable<Integer> {
-  @Spec
-  private CommandSpec spec;
+  @Spec private CommandSpec spec;
 
-  @Parameters(paramLabel = "DATABASE", description = "Database directory (with --index, or its URL).")
+  @Parameters(
+      paramLabel = "DATABASE",
+      description = "Database directory (with --index, or its URL).")
   private String database;
 
-  @Option(names = "--index", paramLabel = "INDEX_DIR", description = "Check the index in INDEX_DIR.")
+  @Option(
+      names = "--index",
+      paramLabel = "INDEX_DIR",
+      description = "Check the index in INDEX_DIR.")
   private Path index;
 
-  @Option(names = "--write-manifest",
-      description = "Write MANIFEST.sha256 of the Parquet files (after the other checks pass) instead of checking it.")
+  @Option(
+      names = "--write-manifest",
+      description =
+          "Write MANIFEST.sha256 of the Parquet files (after the other checks pass) instead of"
+              + " checking it.")
   private boolean writeManifest;
 
   @Override
   public Integer call() throws Exception {
     if (index != null) {
-      return report(checkIndex(), "ok: " + index.toAbsolutePath() + " is a sound index of " + database);
+      return report(
+          checkIndex(), "ok: " + index.toAbsolutePath() + " is a sound index of " + database);
     }
     Path root = Path.of(database);
     if (!Files.isDirectory(root)) {
@@ -61,15 +73,23 @@ final class VerifyCommand implements Callable<Integer> {
     if (!writeManifest) {
       problems.addAll(Manifest.check(root));
     }
-    String summary = "ok: " + root.toAbsolutePath() + " " + report.rows().entrySet().stream()
-        .map(entry -> entry.getKey().directory() + "=" + entry.getValue()).toList() + " rows";
+    String summary =
+        "ok: "
+            + root.toAbsolutePath()
+            + " "
+            + report.rows().entrySet().stream()
+                .map(entry -> entry.getKey().directory() + "=" + entry.getValue())
+                .toList()
+            + " rows";
     if (problems.isEmpty() && writeManifest) {
       summary = "wrote " + Manifest.write(root) + "\n" + summary;
     }
     return report(problems, summary);
   }
 
-  /** The problems of the index: identity, files and checksums, then its structure as serve opens it. */
+  /**
+   * The problems of the index: identity, files and checksums, then its structure as serve opens it.
+   */
   private List<String> checkIndex() {
     DatabaseIdentity identity = DatabaseIdentity.of(DatabaseLocation.of(database));
     List<String> problems = IndexDirectory.verify(index, identity);

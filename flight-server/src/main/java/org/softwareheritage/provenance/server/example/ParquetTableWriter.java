@@ -36,9 +36,9 @@ import org.softwareheritage.provenance.server.storage.ProvenanceTable;
  *
  * <p>{@link TableWriter} cannot do this: Arrow Java's {@code DatasetFileWriter} takes no writer
  * properties (no compression, no row-group size). parquet-arrow's {@code SchemaConverter} is not
- * used either: it makes every column optional, writes fixed_size_binary as plain binary and has
- * no second-resolution timestamps, so the Parquet schema is built here from {@link ColumnKind}.
- * Dates are stored as {@code TIMESTAMP(MILLIS, UTC)}, which every reader maps to a UTC timestamp.
+ * used either: it makes every column optional, writes fixed_size_binary as plain binary and has no
+ * second-resolution timestamps, so the Parquet schema is built here from {@link ColumnKind}. Dates
+ * are stored as {@code TIMESTAMP(MILLIS, UTC)}, which every reader maps to a UTC timestamp.
  *
  * <p>Usage: fill {@link #row()} column by column, call {@link #write()}; call {@link #endKey()}
  * between two keys so that a key never spans two files.
@@ -72,7 +72,8 @@ public final class ParquetTableWriter implements Closeable {
    * @param rowsPerFile a new file starts at the first {@link #endKey()} after this many rows
    * @param rowsPerGroup rows per row group
    */
-  public ParquetTableWriter(ProvenanceTable table, Path databaseDirectory, long rowsPerFile, int rowsPerGroup)
+  public ParquetTableWriter(
+      ProvenanceTable table, Path databaseDirectory, long rowsPerFile, int rowsPerGroup)
       throws IOException {
     if (rowsPerFile < 1 || rowsPerGroup < 1) {
       throw new IllegalArgumentException("rows per file and per row group must be positive");
@@ -83,12 +84,13 @@ public final class ParquetTableWriter implements Closeable {
     this.rowsPerGroup = rowsPerGroup;
     this.schema = parquetSchema(table);
     this.descriptors = schema.getColumns().toArray(new ColumnDescriptor[0]);
-    this.properties = ParquetProperties.builder()
-        .withPageSize(PAGE_BYTES)
-        .withDictionaryEncoding(true)
-        .withStatisticsEnabled(true)
-        .withPageWriteChecksumEnabled(true)
-        .build();
+    this.properties =
+        ParquetProperties.builder()
+            .withPageSize(PAGE_BYTES)
+            .withDictionaryEncoding(true)
+            .withStatisticsEnabled(true)
+            .withPageWriteChecksumEnabled(true)
+            .build();
     this.row = new Row(table.allColumns().size());
     Files.createDirectories(tableDirectory);
   }
@@ -98,14 +100,28 @@ public final class ParquetTableWriter implements Closeable {
     Types.MessageTypeBuilder builder = Types.buildMessage();
     for (ProvenanceTable.Column column : table.allColumns()) {
       switch (column.kind()) {
-        case NODE_ID -> builder.required(PrimitiveTypeName.INT64)
-            .as(LogicalTypeAnnotation.intType(64, false)).named(column.name());
-        case NODE_TYPE, URL -> builder.required(PrimitiveTypeName.BINARY)
-            .as(LogicalTypeAnnotation.stringType()).named(column.name());
-        case SHA1_GIT -> builder.required(PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY).length(20).named(column.name());
-        case TIMESTAMP -> builder.required(PrimitiveTypeName.INT64)
-            .as(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MILLIS))
-            .named(column.name());
+        case NODE_ID ->
+            builder
+                .required(PrimitiveTypeName.INT64)
+                .as(LogicalTypeAnnotation.intType(64, false))
+                .named(column.name());
+        case NODE_TYPE, URL ->
+            builder
+                .required(PrimitiveTypeName.BINARY)
+                .as(LogicalTypeAnnotation.stringType())
+                .named(column.name());
+        case SHA1_GIT ->
+            builder
+                .required(PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY)
+                .length(20)
+                .named(column.name());
+        case TIMESTAMP ->
+            builder
+                .required(PrimitiveTypeName.INT64)
+                .as(
+                    LogicalTypeAnnotation.timestampType(
+                        true, LogicalTypeAnnotation.TimeUnit.MILLIS))
+                .named(column.name());
         case PATH -> builder.required(PrimitiveTypeName.BINARY).named(column.name());
         default -> throw new IllegalStateException("unexpected column kind " + column.kind());
       }
@@ -173,16 +189,29 @@ public final class ParquetTableWriter implements Closeable {
   private void startFile() throws IOException {
     Path path = tableDirectory.resolve(String.format("part-%05d.parquet", files));
     Files.deleteIfExists(path);
-    file = new ParquetFileWriter(new LocalOutputFile(path), schema, ParquetFileWriter.Mode.CREATE,
-        Long.MAX_VALUE, MAX_PADDING_BYTES, TRUNCATE_LENGTH, TRUNCATE_LENGTH, false);
+    file =
+        new ParquetFileWriter(
+            new LocalOutputFile(path),
+            schema,
+            ParquetFileWriter.Mode.CREATE,
+            Long.MAX_VALUE,
+            MAX_PADDING_BYTES,
+            TRUNCATE_LENGTH,
+            TRUNCATE_LENGTH,
+            false);
     file.start();
     files++;
     rowsInFile = 0;
   }
 
   private void startGroup() {
-    pages = new ColumnChunkPageWriteStore(ZstdCompressor.INSTANCE, schema, HeapByteBufferAllocator.getInstance(),
-        TRUNCATE_LENGTH, false);
+    pages =
+        new ColumnChunkPageWriteStore(
+            ZstdCompressor.INSTANCE,
+            schema,
+            HeapByteBufferAllocator.getInstance(),
+            TRUNCATE_LENGTH,
+            false);
     columns = properties.newColumnWriteStore(schema, pages);
     writers = new ColumnWriter[descriptors.length];
     for (int c = 0; c < descriptors.length; c++) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,17 +12,16 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.softwareheritage.provenance.server.example.ParquetTableWriter;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * A synthetic provenance database of any size with the shape of the real one, for benchmarks:
- * skewed popularity (a few "hot" contents, like an empty file or a licence, are in a large share
- * of all frontier directories and revisions, most contents in 1–3), revision dates with ties,
- * revisions in 0–50 origins, directories in one to thousands of revisions, several
- * ZSTD-compressed files per table with sorted keys and row groups with statistics.
+ * skewed popularity (a few "hot" contents, like an empty file or a licence, are in a large share of
+ * all frontier directories and revisions, most contents in 1–3), revision dates with ties,
+ * revisions in 0–50 origins, directories in one to thousands of revisions, several ZSTD-compressed
+ * files per table with sorted keys and row groups with statistics.
  *
  * <p>Scale 1 is about 10 million rows in all; everything is a pure function of (scale, seed), so
  * the same arguments give byte-identical files. Tables are streamed row group by row group: memory
@@ -35,6 +33,7 @@ import org.softwareheritage.provenance.swhid.Swhid;
 public final class SyntheticDatabase {
   /** Name of the description file written at the root of the database. */
   public static final String SIDECAR = "_synthetic.json";
+
   /** Number of hot contents. */
   public static final int HOT_CONTENTS = 4;
 
@@ -67,11 +66,23 @@ public final class SyntheticDatabase {
   private int[] hotContents;
 
   /** Node counts by kind at a scale. */
-  public record Shape(int contents, int frontierDirectories, int otherDirectories, int revisions, int releases,
-      int origins, int snapshots) {
+  public record Shape(
+      int contents,
+      int frontierDirectories,
+      int otherDirectories,
+      int revisions,
+      int releases,
+      int origins,
+      int snapshots) {
     static Shape of(double scale) {
-      return new Shape(count(2_000_000, scale), count(200_000, scale), count(100_000, scale),
-          count(270_000, scale), count(30_000, scale), count(50_000, scale), count(50_000, scale));
+      return new Shape(
+          count(2_000_000, scale),
+          count(200_000, scale),
+          count(100_000, scale),
+          count(270_000, scale),
+          count(30_000, scale),
+          count(50_000, scale),
+          count(50_000, scale));
     }
 
     private static int count(double atScaleOne, double scale) {
@@ -83,7 +94,13 @@ public final class SyntheticDatabase {
     }
 
     int nodes() {
-      return contents + frontierDirectories + otherDirectories + revisions + releases + origins + snapshots;
+      return contents
+          + frontierDirectories
+          + otherDirectories
+          + revisions
+          + releases
+          + origins
+          + snapshots;
     }
 
     int revrels() {
@@ -107,7 +124,8 @@ public final class SyntheticDatabase {
    *
    * @return rows written per table
    */
-  public static Map<ProvenanceTable, Long> write(Path directory, double scale, long seed) throws IOException {
+  public static Map<ProvenanceTable, Long> write(Path directory, double scale, long seed)
+      throws IOException {
     return new SyntheticDatabase(scale, seed).writeAll(directory);
   }
 
@@ -160,19 +178,24 @@ public final class SyntheticDatabase {
         case DIRECTORY -> {
           // frontier directories are a random subset of the directories
           if (frontiers < frontierIds.length
-              && (shape.otherDirectories() == 0 || unit(mix(SALT_FRONTIER, id)) < frontierShare()
+              && (shape.otherDirectories() == 0
+                  || unit(mix(SALT_FRONTIER, id)) < frontierShare()
                   || frontierIds.length - frontiers == directoryCount() - directories)) {
             frontierIds[frontiers++] = id;
           }
           directories++;
         }
         case ORIGIN -> originIds[origins++] = id;
-        default -> { }
+        default -> {}
       }
     }
     SplittableRandom hot = new SplittableRandom(mix(seed, SALT_HOT));
-    hotContents = hot.ints(0, shape.contents()).distinct().limit(Math.min(HOT_CONTENTS, shape.contents()))
-        .sorted().toArray();
+    hotContents =
+        hot.ints(0, shape.contents())
+            .distinct()
+            .limit(Math.min(HOT_CONTENTS, shape.contents()))
+            .sorted()
+            .toArray();
   }
 
   private int fill(int at, int count, ObjectType type) {
@@ -188,7 +211,9 @@ public final class SyntheticDatabase {
     return (double) shape.frontierDirectories() / directoryCount();
   }
 
-  /** Hours since 2005; one revision in five shares the date of the previous one (imports, rebases). */
+  /**
+   * Hours since 2005; one revision in five shares the date of the previous one (imports, rebases).
+   */
   private int revisionDate(int revrel, SplittableRandom random) {
     if (revrel > 0 && random.nextInt(5) == 0) {
       return revrelDates[revrel - 1];
@@ -234,12 +259,18 @@ public final class SyntheticDatabase {
         }
         SplittableRandom random = random(SALT_C_IN_R, content);
         int hot = Arrays.binarySearch(hotContents, content);
-        long[] revrels = hot >= 0
-            ? byDate(hotSubset(shape.revrels(), 0.3 / (hot + 1), SALT_C_IN_R, hot))
-            : byDate(distinct(random, contentDegrees(content)[0], shape.revrels()));
+        long[] revrels =
+            hot >= 0
+                ? byDate(hotSubset(shape.revrels(), 0.3 / (hot + 1), SALT_C_IN_R, hot))
+                : byDate(distinct(random, contentDegrees(content)[0], shape.revrels()));
         for (long packed : revrels) {
           int revrel = (int) packed;
-          writer.row().set(0, id).set(1, revrelIds[revrel]).set(2, seconds(revrel)).set(3, path(random, 3));
+          writer
+              .row()
+              .set(0, id)
+              .set(1, revrelIds[revrel])
+              .set(2, seconds(revrel))
+              .set(3, path(random, 3));
           writer.write();
         }
         writer.endKey();
@@ -258,9 +289,10 @@ public final class SyntheticDatabase {
         }
         SplittableRandom random = random(SALT_C_IN_D, content);
         int hot = Arrays.binarySearch(hotContents, content);
-        long[] directories = hot >= 0
-            ? hotSubset(frontierIds.length, 0.5 / (hot + 1), SALT_C_IN_D, hot)
-            : sorted(distinct(random, contentDegrees(content)[1], frontierIds.length));
+        long[] directories =
+            hot >= 0
+                ? hotSubset(frontierIds.length, 0.5 / (hot + 1), SALT_C_IN_D, hot)
+                : sorted(distinct(random, contentDegrees(content)[1], frontierIds.length));
         for (long directoryIndex : directories) {
           writer.row().set(0, id).set(1, frontierIds[(int) directoryIndex]).set(2, path(random, 2));
           writer.write();
@@ -284,8 +316,13 @@ public final class SyntheticDatabase {
         byte[] path = random.nextInt(4) == 0 ? new byte[0] : path(random, 2);
         for (long packed : revrels) {
           int revrel = (int) packed;
-          writer.row().set(0, frontierIds[frontier]).set(1, maxContentDate).set(2, revrelIds[revrel])
-              .set(3, seconds(revrel)).set(4, path);
+          writer
+              .row()
+              .set(0, frontierIds[frontier])
+              .set(1, maxContentDate)
+              .set(2, revrelIds[revrel])
+              .set(3, seconds(revrel))
+              .set(4, path);
           writer.write();
         }
         writer.endKey();
@@ -323,7 +360,8 @@ public final class SyntheticDatabase {
   }
 
   /** 0, 1, 2 or 3 with the given probabilities, else 4 or more (Pareto tail, at most 1000). */
-  private static int smallDegree(SplittableRandom random, double p0, double p1, double p2, double p3) {
+  private static int smallDegree(
+      SplittableRandom random, double p0, double p1, double p2, double p3) {
     double u = random.nextDouble();
     if (u < p0) {
       return 0;
@@ -384,7 +422,10 @@ public final class SyntheticDatabase {
     return unique(values);
   }
 
-  /** Revrel indexes ordered by (date, index) — the loader's order — each packed as date << 32 | index. */
+  /**
+   * Revrel indexes ordered by (date, index) — the loader's order — each packed as date << 32 |
+   * index.
+   */
   private long[] byDate(long[] revrels) {
     for (int i = 0; i < revrels.length; i++) {
       revrels[i] = ((long) revrelDates[(int) revrels[i]] << 32) | revrels[i];
@@ -454,9 +495,15 @@ public final class SyntheticDatabase {
 
   private String url(int origin) {
     long bits = mix(SALT_URL, origin);
-    String[] forges = {"github.com", "gitlab.com", "bitbucket.org", "salsa.debian.org", "git.example.org"};
-    return "https://" + forges[(int) Long.remainderUnsigned(bits, forges.length)] + "/user"
-        + Long.remainderUnsigned(bits >>> 16, 100_000) + "/project-" + origin;
+    String[] forges = {
+      "github.com", "gitlab.com", "bitbucket.org", "salsa.debian.org", "git.example.org"
+    };
+    return "https://"
+        + forges[(int) Long.remainderUnsigned(bits, forges.length)]
+        + "/user"
+        + Long.remainderUnsigned(bits >>> 16, 100_000)
+        + "/project-"
+        + origin;
   }
 
   private static byte[] sha1(String text) {
@@ -467,9 +514,27 @@ public final class SyntheticDatabase {
     }
   }
 
-  private static final String[] NAMES = {"src", "lib", "test", "docs", "include", "vendor", "core", "util",
-      "main", "app", "README", "LICENSE", "setup", "index", "config", "Makefile"};
-  private static final String[] EXTENSIONS = {".c", ".h", ".py", ".js", ".md", ".txt", ".java", ".rs", ""};
+  private static final String[] NAMES = {
+    "src",
+    "lib",
+    "test",
+    "docs",
+    "include",
+    "vendor",
+    "core",
+    "util",
+    "main",
+    "app",
+    "README",
+    "LICENSE",
+    "setup",
+    "index",
+    "config",
+    "Makefile"
+  };
+  private static final String[] EXTENSIONS = {
+    ".c", ".h", ".py", ".js", ".md", ".txt", ".java", ".rs", ""
+  };
 
   private static byte[] path(SplittableRandom random, int maxDepth) {
     StringBuilder path = new StringBuilder();
@@ -477,7 +542,8 @@ public final class SyntheticDatabase {
     for (int i = 0; i < depth; i++) {
       path.append(NAMES[random.nextInt(NAMES.length)]).append('/');
     }
-    path.append(NAMES[random.nextInt(NAMES.length)]).append(random.nextInt(100))
+    path.append(NAMES[random.nextInt(NAMES.length)])
+        .append(random.nextInt(100))
         .append(EXTENSIONS[random.nextInt(EXTENSIONS.length)]);
     return path.toString().getBytes(StandardCharsets.UTF_8);
   }

@@ -31,12 +31,12 @@ import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**
- * Writes rows of a table as a Parquet file in the database layout, with every column of
- * {@link ProvenanceTable#allColumns()} (the nodes' {@code type} dictionary-encoded or plain).
- * Used to write the example database and test databases.
+ * Writes rows of a table as a Parquet file in the database layout, with every column of {@link
+ * ProvenanceTable#allColumns()} (the nodes' {@code type} dictionary-encoded or plain). Used to
+ * write the example database and test databases.
  *
- * <p>Row values by column kind: node ids {@link Long}, types {@link ObjectType}, sha1_git and
- * paths {@code byte[]}, dates {@link Long} seconds, URLs {@link String}.
+ * <p>Row values by column kind: node ids {@link Long}, types {@link ObjectType}, sha1_git and paths
+ * {@code byte[]}, dates {@link Long} seconds, URLs {@link String}.
  */
 public final class TableWriter {
   private static final long RELEASE_TIMEOUT_NANOS = 10_000_000_000L;
@@ -53,7 +53,8 @@ public final class TableWriter {
    * Writes {@code rows} as {@code <database>/<table>/<relativePath>} (e.g. {@code part-0.parquet}
    * or {@code partition=1/part-0.parquet}).
    */
-  public Path write(ProvenanceTable table, String relativePath, List<Object[]> rows, boolean dictionaryTypes)
+  public Path write(
+      ProvenanceTable table, String relativePath, List<Object[]> rows, boolean dictionaryTypes)
       throws IOException {
     Path file = databaseDirectory.resolve(table.directory()).resolve(relativePath);
     writeRows(table, rows, dictionaryTypes, file);
@@ -61,10 +62,12 @@ public final class TableWriter {
   }
 
   /** Writes every batch of {@code root} (any schema) as the Parquet file {@code file}. */
-  public static void writeParquet(BufferAllocator allocator, VectorSchemaRoot root, DictionaryProvider dictionaries,
-      Path file) throws IOException {
+  public static void writeParquet(
+      BufferAllocator allocator, VectorSchemaRoot root, DictionaryProvider dictionaries, Path file)
+      throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (ArrowStreamWriter writer = new ArrowStreamWriter(root, dictionaries, Channels.newChannel(out))) {
+    try (ArrowStreamWriter writer =
+        new ArrowStreamWriter(root, dictionaries, Channels.newChannel(out))) {
       writer.start();
       writer.writeBatch();
       writer.end();
@@ -72,13 +75,22 @@ public final class TableWriter {
     writeParquet(allocator, out.toByteArray(), file);
   }
 
-  private static void writeParquet(BufferAllocator allocator, byte[] ipcStream, Path file) throws IOException {
+  private static void writeParquet(BufferAllocator allocator, byte[] ipcStream, Path file)
+      throws IOException {
     Files.createDirectories(file.getParent());
     Path staging = Files.createTempDirectory(file.getParent(), ".writing-");
-    try (BufferAllocator writerMemory = allocator.newChildAllocator("parquet-writer", 0, Long.MAX_VALUE)) {
-      try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipcStream), writerMemory)) {
-        DatasetFileWriter.write(writerMemory, reader, FileFormat.PARQUET, staging.toUri().toString(),
-            new String[0], 1, "part-{i}.parquet");
+    try (BufferAllocator writerMemory =
+        allocator.newChildAllocator("parquet-writer", 0, Long.MAX_VALUE)) {
+      try (ArrowStreamReader reader =
+          new ArrowStreamReader(new ByteArrayInputStream(ipcStream), writerMemory)) {
+        DatasetFileWriter.write(
+            writerMemory,
+            reader,
+            FileFormat.PARQUET,
+            staging.toUri().toString(),
+            new String[0],
+            1,
+            "part-{i}.parquet");
       }
       awaitReleased(writerMemory);
       Files.move(staging.resolve("part-0.parquet"), file, StandardCopyOption.REPLACE_EXISTING);
@@ -88,9 +100,9 @@ public final class TableWriter {
   }
 
   /**
-   * Arrow's native dataset writer releases the last batches it imported on one of its own
-   * threads, shortly after {@link DatasetFileWriter#write} returns: wait for that before the
-   * memory is closed.
+   * Arrow's native dataset writer releases the last batches it imported on one of its own threads,
+   * shortly after {@link DatasetFileWriter#write} returns: wait for that before the memory is
+   * closed.
    */
   private static void awaitReleased(BufferAllocator memory) throws IOException {
     long deadline = System.nanoTime() + RELEASE_TIMEOUT_NANOS;
@@ -104,17 +116,20 @@ public final class TableWriter {
     }
   }
 
-  private void writeRows(ProvenanceTable table, List<Object[]> rows, boolean dictionaryTypes, Path file)
+  private void writeRows(
+      ProvenanceTable table, List<Object[]> rows, boolean dictionaryTypes, Path file)
       throws IOException {
     List<FieldVector> vectors = new ArrayList<>();
-    DictionaryProvider.MapDictionaryProvider dictionaries = new DictionaryProvider.MapDictionaryProvider();
+    DictionaryProvider.MapDictionaryProvider dictionaries =
+        new DictionaryProvider.MapDictionaryProvider();
     try {
       List<ProvenanceTable.Column> columns = table.allColumns();
       for (int c = 0; c < columns.size(); c++) {
         ProvenanceTable.Column column = columns.get(c);
-        Field field = column.kind() == ColumnKind.NODE_TYPE && !dictionaryTypes
-            ? ColumnKind.URL.memoryField(column.name())
-            : column.kind().memoryField(column.name());
+        Field field =
+            column.kind() == ColumnKind.NODE_TYPE && !dictionaryTypes
+                ? ColumnKind.URL.memoryField(column.name())
+                : column.kind().memoryField(column.name());
         FieldVector vector = field.createVector(allocator);
         vectors.add(vector);
         vector.allocateNew();

@@ -11,19 +11,22 @@ import io.grpc.Context;
 final class CallThread {
   private CallThread() {}
 
-  /** Runs {@code work} on this thread, interrupted if the current context is cancelled meanwhile. */
+  /**
+   * Runs {@code work} on this thread, interrupted if the current context is cancelled meanwhile.
+   */
   static void run(Runnable work) {
     Context context = Context.current();
     Thread thread = Thread.currentThread();
     Object lock = new Object();
     boolean[] running = {true};
-    Context.CancellationListener interrupt = cancelled -> {
-      synchronized (lock) {
-        if (running[0]) {
-          thread.interrupt();
-        }
-      }
-    };
+    Context.CancellationListener interrupt =
+        cancelled -> {
+          synchronized (lock) {
+            if (running[0]) {
+              thread.interrupt();
+            }
+          }
+        };
     context.addListener(interrupt, Runnable::run);
     try {
       work.run();
@@ -37,7 +40,9 @@ final class CallThread {
     }
   }
 
-  /** Whether the current call is over (its context cancelled): its failures are no one's to hear. */
+  /**
+   * Whether the current call is over (its context cancelled): its failures are no one's to hear.
+   */
   static boolean callOver() {
     return Context.current().isCancelled();
   }

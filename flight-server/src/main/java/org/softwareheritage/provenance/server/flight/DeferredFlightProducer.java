@@ -14,9 +14,8 @@ import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
 
 /**
- * The producer a Flight server is built with before its database is loaded: every call goes to
- * the producer {@code loaded} supplies, which exists once the server's loading gate lets calls
- * through.
+ * The producer a Flight server is built with before its database is loaded: every call goes to the
+ * producer {@code loaded} supplies, which exists once the server's loading gate lets calls through.
  */
 public final class DeferredFlightProducer implements FlightProducer {
   private final Supplier<FlightProducer> loaded;
@@ -35,7 +34,8 @@ public final class DeferredFlightProducer implements FlightProducer {
   }
 
   @Override
-  public void listFlights(CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
+  public void listFlights(
+      CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
     loaded().listFlights(context, criteria, listener);
   }
 
@@ -50,7 +50,8 @@ public final class DeferredFlightProducer implements FlightProducer {
   }
 
   @Override
-  public Runnable acceptPut(CallContext context, FlightStream flightStream, StreamListener<PutResult> ackStream) {
+  public Runnable acceptPut(
+      CallContext context, FlightStream flightStream, StreamListener<PutResult> ackStream) {
     return loaded().acceptPut(context, flightStream, ackStream);
   }
 

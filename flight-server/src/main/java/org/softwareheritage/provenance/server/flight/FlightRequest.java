@@ -24,9 +24,10 @@ import org.softwareheritage.provenance.swhid.Swhid;
  * A Flight ticket or command: a small JSON object, easy to write by hand.
  *
  * <ul>
- *   <li>{@code {"table": NAME, "columns": [...], "key": K | "keys": [K, ...] | "key_range": [FIRST, LAST],
- *       "rows": [START, END]}}: rows of a table (every field but {@code table} optional);
- *   <li>{@code {"provenance": [SWHID, ...], "all_anchors": false}}: provenance of a short list of SWHIDs;
+ *   <li>{@code {"table": NAME, "columns": [...], "key": K | "keys": [K, ...] | "key_range": [FIRST,
+ *       LAST], "rows": [START, END]}}: rows of a table (every field but {@code table} optional);
+ *   <li>{@code {"provenance": [SWHID, ...], "all_anchors": false}}: provenance of a short list of
+ *       SWHIDs;
  *   <li>{@code {"exchange": "provenance", "all_anchors": false}}: the command of a DoExchange that
  *       sends batches with a {@code swhid} column and receives their provenance.
  * </ul>
@@ -39,7 +40,9 @@ public sealed interface FlightRequest {
   ObjectMapper JSON = new ObjectMapper();
   BigInteger MAX_U64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
-  /** Rows of a table: optional projection, key filter (one of key, keys, keyRange) and row range. */
+  /**
+   * Rows of a table: optional projection, key filter (one of key, keys, keyRange) and row range.
+   */
   record TableRequest(String table, List<String> columns, long[] keys, long[] keyRange, long[] rows)
       implements FlightRequest {
     /** The same request restricted to rows [start, end). */
@@ -60,7 +63,8 @@ public sealed interface FlightRequest {
         }
       }
       if (keyRange != null) {
-        json.putArray("key_range").add(new BigInteger(Long.toUnsignedString(keyRange[0])))
+        json.putArray("key_range")
+            .add(new BigInteger(Long.toUnsignedString(keyRange[0])))
             .add(new BigInteger(Long.toUnsignedString(keyRange[1])));
       }
       if (rows != null) {
@@ -71,14 +75,14 @@ public sealed interface FlightRequest {
   }
 
   /** Provenance of the listed SWHIDs, earliest anchor only or every anchor. */
-  record ProvenanceRequest(RequestSwhids swhids, boolean allAnchors) implements FlightRequest { }
+  record ProvenanceRequest(RequestSwhids swhids, boolean allAnchors) implements FlightRequest {}
 
   /** DoExchange of SWHID batches for provenance batches. */
-  record ExchangeRequest(boolean allAnchors) implements FlightRequest { }
+  record ExchangeRequest(boolean allAnchors) implements FlightRequest {}
 
   /**
-   * Parses a ticket or command whose lists may name at most as many keys or SWHIDs as
-   * {@code limits} allows SWHIDs.
+   * Parses a ticket or command whose lists may name at most as many keys or SWHIDs as {@code
+   * limits} allows SWHIDs.
    *
    * @throws RequestException naming what is wrong
    */
@@ -120,8 +124,10 @@ public sealed interface FlightRequest {
     if (json.has("exchange")) {
       checkFields(json, Set.of("exchange", "all_anchors"));
       if (!"provenance".equals(json.get("exchange").asText())) {
-        throw RequestException.invalid("unknown exchange " + RequestException.quote(json.get("exchange").asText())
-            + ", expected \"provenance\"");
+        throw RequestException.invalid(
+            "unknown exchange "
+                + RequestException.quote(json.get("exchange").asText())
+                + ", expected \"provenance\"");
       }
       return new ExchangeRequest(allAnchors(json));
     }
@@ -134,7 +140,9 @@ public sealed interface FlightRequest {
     long[] keys = new long[0];
     int stored = 0;
     long count = 0;
-    for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+    for (JsonToken token = parser.nextToken();
+        token != JsonToken.END_ARRAY;
+        token = parser.nextToken()) {
       long key = u64(parser, "keys");
       if (count < max) {
         if (stored == keys.length) {
@@ -150,18 +158,25 @@ public sealed interface FlightRequest {
     return Arrays.copyOf(keys, stored);
   }
 
-  /** The SWHIDs of a {@code provenance} list, the parser on its first item; fails beyond the limit. */
-  private static RequestSwhids readSwhids(JsonParser parser, FlightOptions limits) throws IOException {
+  /**
+   * The SWHIDs of a {@code provenance} list, the parser on its first item; fails beyond the limit.
+   */
+  private static RequestSwhids readSwhids(JsonParser parser, FlightOptions limits)
+      throws IOException {
     int max = limits.maxSwhidsPerRequest();
     RequestSwhids swhids = new RequestSwhids();
     String invalid = null;
     long count = 0;
-    for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+    for (JsonToken token = parser.nextToken();
+        token != JsonToken.END_ARRAY;
+        token = parser.nextToken()) {
       if (token != JsonToken.VALUE_STRING) {
         throw RequestException.invalid("\"provenance\" must be a list of SWHID strings");
       }
-      if (count < max && invalid == null
-          && !swhids.add(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
+      if (count < max
+          && invalid == null
+          && !swhids.add(
+              parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
         invalid = invalidSwhid(parser.getText(), count);
       }
       count++;
@@ -198,10 +213,12 @@ public sealed interface FlightRequest {
         columns.add(column.asText());
       }
       if (columns.isEmpty()) {
-        throw RequestException.invalid("\"columns\" must name at least one column (leave it out for all)");
+        throw RequestException.invalid(
+            "\"columns\" must name at least one column (leave it out for all)");
       }
     }
-    int filters = (json.has("key") ? 1 : 0) + (json.has("keys") ? 1 : 0) + (json.has("key_range") ? 1 : 0);
+    int filters =
+        (json.has("key") ? 1 : 0) + (json.has("keys") ? 1 : 0) + (json.has("key_range") ? 1 : 0);
     if (filters > 1) {
       throw RequestException.invalid("use only one of \"key\", \"keys\" and \"key_range\"");
     }
@@ -223,9 +240,13 @@ public sealed interface FlightRequest {
     long[] rows = null;
     if (json.has("rows")) {
       ArrayNode range = array(json, "rows");
-      if (range.size() != 2 || !range.get(0).isIntegralNumber() || !range.get(1).isIntegralNumber()
-          || !range.get(0).canConvertToLong() || !range.get(1).canConvertToLong()
-          || range.get(0).asLong() < 0 || range.get(1).asLong() < range.get(0).asLong()) {
+      if (range.size() != 2
+          || !range.get(0).isIntegralNumber()
+          || !range.get(1).isIntegralNumber()
+          || !range.get(0).canConvertToLong()
+          || !range.get(1).canConvertToLong()
+          || range.get(0).asLong() < 0
+          || range.get(1).asLong() < range.get(0).asLong()) {
         throw RequestException.invalid("\"rows\" must be [start, end] with 0 <= start <= end");
       }
       rows = new long[] {range.get(0).asLong(), range.get(1).asLong()};
@@ -250,10 +271,14 @@ public sealed interface FlightRequest {
   }
 
   private static long u64(JsonNode value, String field) {
-    if (!value.isIntegralNumber() || value.bigIntegerValue().signum() < 0
+    if (!value.isIntegralNumber()
+        || value.bigIntegerValue().signum() < 0
         || value.bigIntegerValue().compareTo(MAX_U64) > 0) {
-      throw RequestException.invalid("\"" + field + "\" takes node ids (integers from 0 to 2^64-1), not "
-          + RequestException.quote(value));
+      throw RequestException.invalid(
+          "\""
+              + field
+              + "\" takes node ids (integers from 0 to 2^64-1), not "
+              + RequestException.quote(value));
     }
     return value.bigIntegerValue().longValue();
   }
@@ -265,20 +290,25 @@ public sealed interface FlightRequest {
         if (value >= 0) {
           return value;
         }
-      } else if (parser.getBigIntegerValue().signum() >= 0 && parser.getBigIntegerValue().compareTo(MAX_U64) <= 0) {
+      } else if (parser.getBigIntegerValue().signum() >= 0
+          && parser.getBigIntegerValue().compareTo(MAX_U64) <= 0) {
         return parser.getBigIntegerValue().longValue();
       }
     }
     String text = parser.getText();
-    throw RequestException.invalid("\"" + field + "\" takes node ids (integers from 0 to 2^64-1), not "
-        + RequestException.quote(text));
+    throw RequestException.invalid(
+        "\""
+            + field
+            + "\" takes node ids (integers from 0 to 2^64-1), not "
+            + RequestException.quote(text));
   }
 
   private static void checkFields(JsonNode json, Set<String> allowed) {
     for (Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!allowed.contains(name)) {
-        throw RequestException.invalid("unknown ticket field " + RequestException.quote(name) + ", expected " + allowed);
+        throw RequestException.invalid(
+            "unknown ticket field " + RequestException.quote(name) + ", expected " + allowed);
       }
     }
   }

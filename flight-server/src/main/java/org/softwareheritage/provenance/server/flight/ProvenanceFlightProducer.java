@@ -29,6 +29,8 @@ import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.softwareheritage.provenance.server.grpc.CallErrors;
 import org.softwareheritage.provenance.server.grpc.RequestException;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
@@ -37,20 +39,17 @@ import org.softwareheritage.provenance.server.index.RowRange;
 import org.softwareheritage.provenance.server.ops.CallMemory;
 import org.softwareheritage.provenance.server.ops.RequestedSwhids;
 import org.softwareheritage.provenance.server.query.ProvenanceQueries;
-import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.softwareheritage.provenance.server.storage.StoredTable;
 
 /**
- * Arrow Flight over the loaded tables and indices: discovery of every table, streams of tables
- * and slices (projection, key filters, row ranges), and bulk provenance by DoGet or DoExchange.
+ * Arrow Flight over the loaded tables and indices: discovery of every table, streams of tables and
+ * slices (projection, key filters, row ranges), and bulk provenance by DoGet or DoExchange.
  * Read-only: DoPut and actions are refused.
  *
  * <p>Streams run bound to their call ({@link CallThread}): when the call is over (deadline, cancel,
- * ended by the server) their thread stops, whatever the client does. Whatever a stream fails
- * with, an Error included, becomes the call's status, mapped as in the gRPC service
- * ({@link CallErrors}).
+ * ended by the server) their thread stops, whatever the client does. Whatever a stream fails with,
+ * an Error included, becomes the call's status, mapped as in the gRPC service ({@link CallErrors}).
  */
 public final class ProvenanceFlightProducer implements FlightProducer {
   private static final Logger LOG = LoggerFactory.getLogger(ProvenanceFlightProducer.class);
@@ -66,8 +65,12 @@ public final class ProvenanceFlightProducer implements FlightProducer {
    *     that gRPC can deliver the call's on-ready and cancellation callbacks meanwhile (they run on
    *     the call's serialized executor, which a producer blocking in getStream would hold)
    */
-  public ProvenanceFlightProducer(IndexedDatabase data, ProvenanceQueries queries, BufferAllocator allocator,
-      FlightOptions options, Executor streams) {
+  public ProvenanceFlightProducer(
+      IndexedDatabase data,
+      ProvenanceQueries queries,
+      BufferAllocator allocator,
+      FlightOptions options,
+      Executor streams) {
     this.data = data;
     this.streams = streams;
     this.queries = queries;
@@ -76,11 +79,14 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   }
 
   @Override
-  public void listFlights(CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
+  public void listFlights(
+      CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
     try {
       for (ProvenanceTable table : ProvenanceTable.values()) {
-        listener.onNext(tableInfo(FlightDescriptor.path(table.directory()),
-            new FlightRequest.TableRequest(table.directory(), null, null, null, null)));
+        listener.onNext(
+            tableInfo(
+                FlightDescriptor.path(table.directory()),
+                new FlightRequest.TableRequest(table.directory(), null, null, null, null)));
       }
       listener.onCompleted();
     } catch (RuntimeException e) {
@@ -96,8 +102,12 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         return tableInfo(descriptor, table);
       }
       // the command is the ticket: no copy of a long SWHID list
-      return new FlightInfo(ProvenanceStreamer.SCHEMA, descriptor,
-          List.of(new FlightEndpoint(new Ticket(descriptor.getCommand()))), -1, -1);
+      return new FlightInfo(
+          ProvenanceStreamer.SCHEMA,
+          descriptor,
+          List.of(new FlightEndpoint(new Ticket(descriptor.getCommand()))),
+          -1,
+          -1);
     } catch (RuntimeException e) {
       throw status(e, "GetFlightInfo");
     }
@@ -119,9 +129,13 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   @Override
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
     try {
-      streams.execute(Context.current().wrap(() -> serve("DoGet", listener, () -> stream(ticket, listener))));
+      streams.execute(
+          Context.current().wrap(() -> serve("DoGet", listener, () -> stream(ticket, listener))));
     } catch (RejectedExecutionException e) {
-      listener.error(CallStatus.UNAVAILABLE.withDescription("the server is shutting down").toRuntimeException());
+      listener.error(
+          CallStatus.UNAVAILABLE
+              .withDescription("the server is shutting down")
+              .toRuntimeException());
     }
   }
 
@@ -129,7 +143,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     FlightRequest request = FlightRequest.parse(ticket.getBytes(), options);
     if (request instanceof FlightRequest.TableRequest table) {
       StoredTable stored = table(table);
-      TableStreamer.stream(stored, columns(table), ranges(stored, table), options.batchRows(), listener, allocator);
+      TableStreamer.stream(
+          stored, columns(table), ranges(stored, table), options.batchRows(), listener, allocator);
     } else if (request instanceof FlightRequest.ProvenanceRequest provenance) {
       try (ProvenanceStreamer out = streamer(provenance.allAnchors(), listener)) {
         if (out.write(provenance.swhids())) {
@@ -158,8 +173,9 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         VectorSchemaRoot batch = reader.getRoot();
         FieldVector column = batch.getVector("swhid");
         if (!(column instanceof VarCharVector || column instanceof LargeVarCharVector)) {
-          throw RequestException.invalid("DoExchange batches need a string column \"swhid\", got "
-              + RequestException.quote(batch.getSchema()));
+          throw RequestException.invalid(
+              "DoExchange batches need a string column \"swhid\", got "
+                  + RequestException.quote(batch.getSchema()));
         }
         RequestedSwhids.add(batch.getRowCount());
         options.checkSwhidCount(offset + batch.getRowCount());
@@ -190,16 +206,24 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   }
 
   @Override
-  public Runnable acceptPut(CallContext context, FlightStream flightStream, StreamListener<PutResult> ackStream) {
-    return () -> ackStream.onError(CallStatus.UNIMPLEMENTED
-        .withDescription("this service is read-only: DoPut is not supported").toRuntimeException());
+  public Runnable acceptPut(
+      CallContext context, FlightStream flightStream, StreamListener<PutResult> ackStream) {
+    return () ->
+        ackStream.onError(
+            CallStatus.UNIMPLEMENTED
+                .withDescription("this service is read-only: DoPut is not supported")
+                .toRuntimeException());
   }
 
   @Override
   public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
-    listener.onError(CallStatus.INVALID_ARGUMENT
-        .withDescription("unknown action " + RequestException.quote(action.getType()) + ": this service has no actions")
-        .toRuntimeException());
+    listener.onError(
+        CallStatus.INVALID_ARGUMENT
+            .withDescription(
+                "unknown action "
+                    + RequestException.quote(action.getType())
+                    + ": this service has no actions")
+            .toRuntimeException());
   }
 
   @Override
@@ -213,7 +237,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     }
     List<String> path = descriptor.getPath();
     if (path.size() != 1) {
-      throw RequestException.invalid("a path descriptor names one table, got " + RequestException.quote(path));
+      throw RequestException.invalid(
+          "a path descriptor names one table, got " + RequestException.quote(path));
     }
     return new FlightRequest.TableRequest(path.get(0), null, null, null, null);
   }
@@ -226,15 +251,22 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     List<FlightEndpoint> endpoints = new ArrayList<>();
     if (request.keys() == null && ranges.size() == 1) {
       RowRange range = ranges.get(0);
-      for (long start = range.start(); start < range.end() || endpoints.isEmpty(); start += options.endpointRows()) {
+      for (long start = range.start();
+          start < range.end() || endpoints.isEmpty();
+          start += options.endpointRows()) {
         long end = Math.min(range.end(), start + options.endpointRows());
         endpoints.add(new FlightEndpoint(new Ticket(request.withRows(start, end).toJson())));
       }
     } else {
       // a key list comes in a command, which is the ticket: no copy of a long list
-      endpoints.add(new FlightEndpoint(new Ticket(descriptor.isCommand() ? descriptor.getCommand() : request.toJson())));
+      endpoints.add(
+          new FlightEndpoint(
+              new Ticket(descriptor.isCommand() ? descriptor.getCommand() : request.toJson())));
     }
-    long bytes = table.rowCount() == 0 ? 0 : Math.round(table.sizeInBytes() * (double) rows / table.rowCount());
+    long bytes =
+        table.rowCount() == 0
+            ? 0
+            : Math.round(table.sizeInBytes() * (double) rows / table.rowCount());
     return new FlightInfo(schema, descriptor, endpoints, bytes, rows);
   }
 
@@ -244,8 +276,11 @@ public final class ProvenanceFlightProducer implements FlightProducer {
         return data.database().table(table);
       }
     }
-    throw RequestException.invalid("unknown table " + RequestException.quote(request.table()) + ", expected one of "
-        + Arrays.stream(ProvenanceTable.values()).map(ProvenanceTable::directory).toList());
+    throw RequestException.invalid(
+        "unknown table "
+            + RequestException.quote(request.table())
+            + ", expected one of "
+            + Arrays.stream(ProvenanceTable.values()).map(ProvenanceTable::directory).toList());
   }
 
   private List<String> columns(FlightRequest.TableRequest request) {
@@ -255,8 +290,13 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     }
     for (String column : request.columns()) {
       if (!available.contains(column)) {
-        throw RequestException.invalid("table " + request.table() + " has no loaded column "
-            + RequestException.quote(column) + ", expected some of " + available);
+        throw RequestException.invalid(
+            "table "
+                + request.table()
+                + " has no loaded column "
+                + RequestException.quote(column)
+                + ", expected some of "
+                + available);
       }
     }
     return request.columns();
@@ -278,8 +318,11 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     if (request.rows() != null) {
       long start = Math.min(request.rows()[0], table.rowCount());
       long end = Math.min(request.rows()[1], table.rowCount());
-      ranges.replaceAll(range -> new RowRange(Math.max(range.start(), start),
-          Math.max(Math.max(range.start(), start), Math.min(range.end(), end))));
+      ranges.replaceAll(
+          range ->
+              new RowRange(
+                  Math.max(range.start(), start),
+                  Math.max(Math.max(range.start(), start), Math.min(range.end(), end))));
     }
     ranges.removeIf(RowRange::isEmpty);
     if (ranges.isEmpty()) {
@@ -289,13 +332,14 @@ public final class ProvenanceFlightProducer implements FlightProducer {
   }
 
   /**
-   * A writer of bulk provenance answers, its heap reserved on the call's budget. Their batches
-   * are allocated from the Flight allocator, not the call's: gRPC may still hold the last ones
-   * when the call ends.
+   * A writer of bulk provenance answers, its heap reserved on the call's budget. Their batches are
+   * allocated from the Flight allocator, not the call's: gRPC may still hold the last ones when the
+   * call ends.
    */
   private ProvenanceStreamer streamer(boolean allAnchors, ServerStreamListener listener) {
     CallMemory.reserve(ProvenanceStreamer.heapBytes(options.batchRows()));
-    return new ProvenanceStreamer(queries, data.index(), allAnchors, options.batchRows(), listener, allocator);
+    return new ProvenanceStreamer(
+        queries, data.index(), allAnchors, options.batchRows(), listener, allocator);
   }
 
   private static FlightRuntimeException status(Throwable e, String method) {
@@ -304,7 +348,8 @@ public final class ProvenanceFlightProducer implements FlightProducer {
     }
     if (e instanceof OutOfMemoryError || e instanceof OutOfMemoryException) {
       LOG.warn("{} ran out of memory: {}", method, e.toString());
-      return CallStatus.RESOURCE_EXHAUSTED.withDescription("the server ran out of memory for this call; retry later")
+      return CallStatus.RESOURCE_EXHAUSTED
+          .withDescription("the server ran out of memory for this call; retry later")
           .toRuntimeException();
     }
     return StatusUtils.fromGrpcStatus(CallErrors.status(e, method)).toRuntimeException();

@@ -20,24 +20,26 @@ import org.softwareheritage.provenance.server.query.ResultFields;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * Writes the provenance of SWHIDs as record batches {@code swhid, anchor, anchor_date, origin},
- * in request order: one row per SWHID (earliest anchor; unknown SWHIDs and objects without
- * provenance have null anchor, date and origin), or in all-anchors mode one row per anchor (in the
- * order of {@link ProvenanceQueries.Anchors}).
+ * Writes the provenance of SWHIDs as record batches {@code swhid, anchor, anchor_date, origin}, in
+ * request order: one row per SWHID (earliest anchor; unknown SWHIDs and objects without provenance
+ * have null anchor, date and origin), or in all-anchors mode one row per anchor (in the order of
+ * {@link ProvenanceQueries.Anchors}).
  *
  * <p>Bulk provenance works on bytes from end to end: SWHIDs are parsed from the request column's
- * bytes, looked up a batch at a time (so that cache misses overlap, see
- * {@link ProvenanceQueries#lookUp}), and the answer columns are written straight into the
- * batch's buffers (hex digits from the nodes' hashes, URL bytes copied from the loaded origins),
- * which are then handed to gRPC without a copy. No object is created per SWHID.
+ * bytes, looked up a batch at a time (so that cache misses overlap, see {@link
+ * ProvenanceQueries#lookUp}), and the answer columns are written straight into the batch's buffers
+ * (hex digits from the nodes' hashes, URL bytes copied from the loaded origins), which are then
+ * handed to gRPC without a copy. No object is created per SWHID.
  */
 final class ProvenanceStreamer implements AutoCloseable {
   /** Schema of bulk provenance results. */
-  static final Schema SCHEMA = new Schema(List.of(
-      Field.notNullable("swhid", ArrowType.Utf8.INSTANCE),
-      Field.nullable("anchor", ArrowType.Utf8.INSTANCE),
-      Field.nullable("anchor_date", new ArrowType.Timestamp(TimeUnit.SECOND, "UTC")),
-      Field.nullable("origin", ArrowType.Utf8.INSTANCE)));
+  static final Schema SCHEMA =
+      new Schema(
+          List.of(
+              Field.notNullable("swhid", ArrowType.Utf8.INSTANCE),
+              Field.nullable("anchor", ArrowType.Utf8.INSTANCE),
+              Field.nullable("anchor_date", new ArrowType.Timestamp(TimeUnit.SECOND, "UTC")),
+              Field.nullable("origin", ArrowType.Utf8.INSTANCE)));
 
   private static final int TEXT = Swhid.TEXT_LENGTH;
 
@@ -53,32 +55,44 @@ final class ProvenanceStreamer implements AutoCloseable {
   private final VarCharVector anchorColumn;
   private final TimeStampSecTZVector dateColumn;
   private final VarCharVector originColumn;
+
   /** The SWHIDs being answered. */
   private RequestSwhids request;
+
   /** Answers of the SWHIDs of a lookup step (one output batch in earliest-anchor mode). */
   private final LookupBatch lookedUp;
+
   /** The rows of the pending output batch: which request SWHID, its anchor, date and origin. */
   private final int[] sources;
+
   private final long[] anchorRows;
   private final long[] anchorDates;
   private final long[] originRows;
+
   /** Scratch of {@link NodeIndex#writeSwhids}. */
   private final int[] gathered;
+
   private int rows;
   private boolean cancelled;
 
   /** The heap a streamer of {@code batchRows} rows per batch holds: its per-row arrays. */
   static long heapBytes(int batchRows) {
     return LookupBatch.heapBytes(batchRows)
-        + (long) batchRows * (Integer.BYTES + 3 * Long.BYTES + NodeIndex.GATHERED_INTS * Integer.BYTES);
+        + (long) batchRows
+            * (Integer.BYTES + 3 * Long.BYTES + NodeIndex.GATHERED_INTS * Integer.BYTES);
   }
 
   /**
    * @param allocator allocates the output batches; they are handed to gRPC, which may still hold
    *     them when the call ends, so it must outlive the call
    */
-  ProvenanceStreamer(ProvenanceQueries queries, ProvenanceIndex index, boolean allAnchors, int batchRows,
-      ServerStreamListener listener, BufferAllocator allocator) {
+  ProvenanceStreamer(
+      ProvenanceQueries queries,
+      ProvenanceIndex index,
+      boolean allAnchors,
+      int batchRows,
+      ServerStreamListener listener,
+      BufferAllocator allocator) {
     this.queries = queries;
     this.nodes = index.nodes();
     this.origins = index.origins();
@@ -112,8 +126,10 @@ final class ProvenanceStreamer implements AutoCloseable {
       int n = Math.min(batchRows, swhids.count - from);
       queries.lookUp(swhids.types, swhids.hashes, from, n, ResultFields.ALL, lookedUp);
       for (int i = 0; i < n; i++) {
-        if (allAnchors ? !appendAll(from + i, lookedUp.rows[i])
-            : !append(from + i, lookedUp.anchorRows[i], lookedUp.dates[i], lookedUp.originRows[i])) {
+        if (allAnchors
+            ? !appendAll(from + i, lookedUp.rows[i])
+            : !append(
+                from + i, lookedUp.anchorRows[i], lookedUp.dates[i], lookedUp.originRows[i])) {
           return false;
         }
       }
@@ -126,7 +142,10 @@ final class ProvenanceStreamer implements AutoCloseable {
     listener.completed();
   }
 
-  /** Appends every anchor of the node of {@code nodeRow} (one row of nulls if it has none or is unknown). */
+  /**
+   * Appends every anchor of the node of {@code nodeRow} (one row of nulls if it has none or is
+   * unknown).
+   */
   private boolean appendAll(int source, long nodeRow) {
     if (nodeRow >= 0) {
       ProvenanceQueries.Anchors anchors = queries.allAnchors(nodeRow, listener::isCancelled);
@@ -206,7 +225,10 @@ final class ProvenanceStreamer implements AutoCloseable {
       while (end < rows && sources[end] == sources[end - 1] + 1) {
         end++;
       }
-      MemoryUtil.copyToMemory(request.texts, (long) sources[row] * TEXT, data + (long) row * TEXT,
+      MemoryUtil.copyToMemory(
+          request.texts,
+          (long) sources[row] * TEXT,
+          data + (long) row * TEXT,
           (long) (end - row) * TEXT);
       row = end;
     }

@@ -5,10 +5,10 @@ import org.apache.arrow.flight.BackpressureStrategy;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 
 /**
- * Blocks a producer until the client has room for another batch, so a slow reader holds the
- * server back instead of making it buffer; reports a call that is over: cancelled (client
- * cancel, deadline, reset) or ended by the server, whose context is then cancelled (the producer
- * runs in the call's context, see {@link CallThread}).
+ * Blocks a producer until the client has room for another batch, so a slow reader holds the server
+ * back instead of making it buffer; reports a call that is over: cancelled (client cancel,
+ * deadline, reset) or ended by the server, whose context is then cancelled (the producer runs in
+ * the call's context, see {@link CallThread}).
  *
  * <p>A stream is ready while less than the server's threshold (1 MiB, see ProvenanceServer) is
  * queued. A record batch is a megabyte or more, so waiting for "ready" before every batch drains
@@ -22,7 +22,8 @@ final class ReadyWaiter {
   private static final long WAIT_SLICE_MILLIS = 1_000;
 
   private final ServerStreamListener listener;
-  private final BackpressureStrategy strategy = new BackpressureStrategy.CallbackBackpressureStrategy();
+  private final BackpressureStrategy strategy =
+      new BackpressureStrategy.CallbackBackpressureStrategy();
   private int ahead;
 
   ReadyWaiter(ServerStreamListener listener) {

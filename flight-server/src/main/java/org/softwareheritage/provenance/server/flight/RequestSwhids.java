@@ -5,41 +5,48 @@ import java.util.Arrays;
 import org.apache.arrow.memory.util.ArrowBufPointer;
 import org.apache.arrow.vector.ElementAddressableVector;
 import org.apache.arrow.vector.VarCharVector;
-import org.softwareheritage.provenance.server.ops.CallMemory;
 import org.softwareheritage.provenance.server.grpc.RequestException;
+import org.softwareheritage.provenance.server.ops.CallMemory;
 import org.softwareheritage.provenance.swhid.InvalidSwhidException;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * The SWHIDs of a bulk provenance request (or of one DoExchange batch), parsed straight from the
- * bytes of a string column or the characters of a ticket: for each, its text
- * ({@value Swhid#TEXT_LENGTH} ASCII bytes), type ordinal and sha1_git, in arrays reused from batch
- * to batch and reserved on the call's memory budget as they grow. No object is created per SWHID.
+ * bytes of a string column or the characters of a ticket: for each, its text ({@value
+ * Swhid#TEXT_LENGTH} ASCII bytes), type ordinal and sha1_git, in arrays reused from batch to batch
+ * and reserved on the call's memory budget as they grow. No object is created per SWHID.
  */
 final class RequestSwhids {
   static final int TEXT = Swhid.TEXT_LENGTH;
 
   private final ArrowBufPointer pointer = new ArrowBufPointer();
-  /** SWHID {@code i}: text {@code texts[50 i, 50 i + 50)}, type {@code types[i]}, sha1_git {@code hashes[20 i, 20 i + 20)}. */
+
+  /**
+   * SWHID {@code i}: text {@code texts[50 i, 50 i + 50)}, type {@code types[i]}, sha1_git {@code
+   * hashes[20 i, 20 i + 20)}.
+   */
   byte[] texts = new byte[0];
+
   byte[] types = new byte[0];
   byte[] hashes = new byte[0];
   int count;
 
   /**
-   * Parses the first {@code count} values of {@code column}, a string column holding the
-   * request's SWHIDs from number {@code first} on.
+   * Parses the first {@code count} values of {@code column}, a string column holding the request's
+   * SWHIDs from number {@code first} on.
    *
-   * @throws RequestException naming the first invalid SWHID by its number in the request,
-   *     with the message of {@link Swhid#parse}
+   * @throws RequestException naming the first invalid SWHID by its number in the request, with the
+   *     message of {@link Swhid#parse}
    */
   void parse(ElementAddressableVector column, int count, long first) {
     ensureCapacity(count);
     int copied = copyTexts(column, count);
     for (int i = 0; i < count; i++) {
-      ObjectType type = i < copied || copyText(column, i)
-          ? Swhid.parseAscii(texts, i * TEXT, TEXT, hashes, i * Swhid.HASH_LENGTH) : null;
+      ObjectType type =
+          i < copied || copyText(column, i)
+              ? Swhid.parseAscii(texts, i * TEXT, TEXT, hashes, i * Swhid.HASH_LENGTH)
+              : null;
       if (type == null) {
         type = parseString(column, i, first + i);
       }
@@ -75,7 +82,10 @@ final class RequestSwhids {
     return true;
   }
 
-  /** Room for {@code capacity} SWHIDs, keeping those held; the growth is reserved on the call's budget. */
+  /**
+   * Room for {@code capacity} SWHIDs, keeping those held; the growth is reserved on the call's
+   * budget.
+   */
   private void ensureCapacity(int capacity) {
     if (types.length >= capacity) {
       return;
@@ -97,8 +107,8 @@ final class RequestSwhids {
   }
 
   /**
-   * Value {@code i}, rejected by the byte parser, through the string parser: it says what is
-   * wrong (should it accept the value, it is parsed and stored like the others).
+   * Value {@code i}, rejected by the byte parser, through the string parser: it says what is wrong
+   * (should it accept the value, it is parsed and stored like the others).
    */
   private ObjectType parseString(ElementAddressableVector column, int i, long number) {
     column.getDataPointer(i, pointer);
@@ -114,7 +124,8 @@ final class RequestSwhids {
     } catch (InvalidSwhidException e) {
       throw RequestException.invalid("swhid[" + number + "]: " + e.getMessage(), e);
     }
-    System.arraycopy(swhid.toString().getBytes(StandardCharsets.US_ASCII), 0, texts, i * TEXT, TEXT);
+    System.arraycopy(
+        swhid.toString().getBytes(StandardCharsets.US_ASCII), 0, texts, i * TEXT, TEXT);
     System.arraycopy(swhid.hash(), 0, hashes, i * Swhid.HASH_LENGTH, Swhid.HASH_LENGTH);
     return swhid.type();
   }
@@ -130,7 +141,8 @@ final class RequestSwhids {
     }
     int first = strings.getStartOffset(0);
     int copied = 0;
-    while (copied < count && !strings.isNull(copied)
+    while (copied < count
+        && !strings.isNull(copied)
         && strings.getEndOffset(copied) == first + (copied + 1) * TEXT) {
       copied++;
     }

@@ -11,10 +11,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Refuses every call, of every API, but health checks and reflection with UNAVAILABLE until a
- * database is served: the server listens while the database loads, so that probes see
- * NOT_SERVING rather than a closed port, and clients see a retryable status rather than an answer
- * from nothing. The one "not loaded yet" of the server: what the APIs answer from is there once
- * a call passes.
+ * database is served: the server listens while the database loads, so that probes see NOT_SERVING
+ * rather than a closed port, and clients see a retryable status rather than an answer from nothing.
+ * The one "not loaded yet" of the server: what the APIs answer from is there once a call passes.
  */
 public final class LoadingGate implements ServerInterceptor {
   private final BooleanSupplier loaded;
@@ -25,13 +24,16 @@ public final class LoadingGate implements ServerInterceptor {
   }
 
   @Override
-  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-      ServerCallHandler<ReqT, RespT> next) {
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     String service = call.getMethodDescriptor().getServiceName();
-    if (loaded.getAsBoolean() || HealthGrpc.SERVICE_NAME.equals(service) || ServerReflectionGrpc.SERVICE_NAME.equals(service)) {
+    if (loaded.getAsBoolean()
+        || HealthGrpc.SERVICE_NAME.equals(service)
+        || ServerReflectionGrpc.SERVICE_NAME.equals(service)) {
       return next.startCall(call, headers);
     }
-    call.close(Status.UNAVAILABLE.withDescription("the database is loading, retry later"), new Metadata());
-    return new ServerCall.Listener<>() { };
+    call.close(
+        Status.UNAVAILABLE.withDescription("the database is loading, retry later"), new Metadata());
+    return new ServerCall.Listener<>() {};
   }
 }

@@ -17,37 +17,47 @@ import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * A {@code WhereAreOneRequest} read straight from its wire bytes into compact arrays: 21 bytes
- * per SWHID (type and sha1_git) where the generated message holds a string per SWHID and the
- * lookup a {@link Swhid} more (about 100 bytes together: 100 MB for a million SWHIDs). The wire
- * format is the generated message's (mask = 1, swhid = 2; unknown fields skipped), so every
- * client works unchanged. Reading never fails: a malformed message or an invalid SWHID is kept as
- * the {@link #problem} the call answers INVALID_ARGUMENT with.
+ * A {@code WhereAreOneRequest} read straight from its wire bytes into compact arrays: 21 bytes per
+ * SWHID (type and sha1_git) where the generated message holds a string per SWHID and the lookup a
+ * {@link Swhid} more (about 100 bytes together: 100 MB for a million SWHIDs). The wire format is
+ * the generated message's (mask = 1, swhid = 2; unknown fields skipped), so every client works
+ * unchanged. Reading never fails: a malformed message or an invalid SWHID is kept as the {@link
+ * #problem} the call answers INVALID_ARGUMENT with.
  */
 final class ParsedWhereAreOne implements SwhidRequest {
-  /** Reads requests as this class, writes them (never needed by the server) as the generated message. */
-  static final MethodDescriptor.Marshaller<ParsedWhereAreOne> MARSHALLER = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(ParsedWhereAreOne request) {
-      return request.toMessage().toByteString().newInput();
-    }
+  /**
+   * Reads requests as this class, writes them (never needed by the server) as the generated
+   * message.
+   */
+  static final MethodDescriptor.Marshaller<ParsedWhereAreOne> MARSHALLER =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(ParsedWhereAreOne request) {
+          return request.toMessage().toByteString().newInput();
+        }
 
-    @Override
-    public ParsedWhereAreOne parse(InputStream stream) {
-      return read(stream);
-    }
-  };
+        @Override
+        public ParsedWhereAreOne parse(InputStream stream) {
+          return read(stream);
+        }
+      };
 
-  private static final int MASK = WhereAreOneRequest.MASK_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
-  private static final int SWHID = WhereAreOneRequest.SWHID_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int MASK =
+      WhereAreOneRequest.MASK_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int SWHID =
+      WhereAreOneRequest.SWHID_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
   /** Wire bytes of one valid SWHID: its tag, its length and its 50 characters. */
   private static final int SWHID_WIRE_BYTES = 2 + Swhid.TEXT_LENGTH;
+
   /** Characters of an invalid value echoed in the problem. */
   private static final int ECHOED_CHARS = 100;
 
   private FieldMask mask;
+
   /** SWHID {@code i}: type ordinal {@code types[i]}, sha1_git {@code hashes[20 i, 20 i + 20)}. */
   private byte[] types;
+
   private byte[] hashes;
   private int count;
   private long named;
@@ -73,7 +83,8 @@ final class ParsedWhereAreOne implements SwhidRequest {
         if (tag == SWHID) {
           request.readSwhid(in);
         } else if (tag == MASK) {
-          FieldMask.Builder mask = request.mask == null ? FieldMask.newBuilder() : request.mask.toBuilder();
+          FieldMask.Builder mask =
+              request.mask == null ? FieldMask.newBuilder() : request.mask.toBuilder();
           in.readMessage(mask, ExtensionRegistryLite.getEmptyRegistry());
           request.mask = mask.build();
         } else if (!in.skipField(tag)) {
@@ -81,14 +92,17 @@ final class ParsedWhereAreOne implements SwhidRequest {
         }
       }
     } catch (InvalidProtocolBufferException e) {
-      request.problem = "the request is not a valid WhereAreOneRequest message (truncated or malformed protobuf)";
+      request.problem =
+          "the request is not a valid WhereAreOneRequest message (truncated or malformed protobuf)";
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return request;
   }
 
-  /** Reads one {@code swhid} value: kept if valid and no problem was found before, counted anyway. */
+  /**
+   * Reads one {@code swhid} value: kept if valid and no problem was found before, counted anyway.
+   */
   private void readSwhid(CodedInputStream in) throws IOException {
     int length = in.readRawVarint32();
     long number = named++;
@@ -102,8 +116,10 @@ final class ParsedWhereAreOne implements SwhidRequest {
       types = Arrays.copyOf(types, 2 * count);
       hashes = Arrays.copyOf(hashes, 2 * count * Swhid.HASH_LENGTH);
     }
-    ObjectType type = length == Swhid.TEXT_LENGTH
-        ? Swhid.parseAscii(text, 0, text.length, hashes, count * Swhid.HASH_LENGTH) : null;
+    ObjectType type =
+        length == Swhid.TEXT_LENGTH
+            ? Swhid.parseAscii(text, 0, text.length, hashes, count * Swhid.HASH_LENGTH)
+            : null;
     if (type == null) {
       problem = "swhid[" + number + "]: " + invalid(text, length);
       return;
@@ -111,7 +127,10 @@ final class ParsedWhereAreOne implements SwhidRequest {
     types[count++] = (byte) type.ordinal();
   }
 
-  /** What is wrong with the value whose first bytes are {@code text}, echoing at most {@value #ECHOED_CHARS} characters. */
+  /**
+   * What is wrong with the value whose first bytes are {@code text}, echoing at most {@value
+   * #ECHOED_CHARS} characters.
+   */
   private static String invalid(byte[] text, int length) {
     String value = new String(text, StandardCharsets.UTF_8);
     try {
@@ -122,7 +141,11 @@ final class ParsedWhereAreOne implements SwhidRequest {
         return e.getMessage();
       }
       String shown = value.substring(0, Math.min(value.length(), ECHOED_CHARS));
-      return "invalid SWHID '" + shown + "…' (" + length + " bytes): expected swh:1:<type>:<40 lowercase hex digits>";
+      return "invalid SWHID '"
+          + shown
+          + "…' ("
+          + length
+          + " bytes): expected swh:1:<type>:<40 lowercase hex digits>";
     }
   }
 
@@ -180,7 +203,10 @@ final class ParsedWhereAreOne implements SwhidRequest {
     }
     byte[] first = new byte[Swhid.TEXT_LENGTH];
     writeText(0, first, 0);
-    return named + " swhids, first " + new String(first, StandardCharsets.US_ASCII)
-        + (mask != null ? ", mask " + mask.getPathsList() : "") + (problem != null ? ", " + problem : "");
+    return named
+        + " swhids, first "
+        + new String(first, StandardCharsets.US_ASCII)
+        + (mask != null ? ", mask " + mask.getPathsList() : "")
+        + (problem != null ? ", " + problem : "");
   }
 }

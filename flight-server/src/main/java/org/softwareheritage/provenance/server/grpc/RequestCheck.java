@@ -17,8 +17,8 @@ public abstract class RequestCheck implements ServerInterceptor {
   protected abstract String problem(ServerCall<?, ?> call, Object message);
 
   @Override
-  public final <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call,
-      Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+  public final <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
       private boolean refused;
 

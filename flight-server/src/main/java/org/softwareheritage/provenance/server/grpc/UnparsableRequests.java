@@ -33,8 +33,9 @@ final class UnparsableRequests {
   /** {@code service} with every request parsed as described above. */
   static ServerServiceDefinition refused(ServerServiceDefinition service) {
     ServiceDescriptor original = service.getServiceDescriptor();
-    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())
-        .setSchemaDescriptor(original.getSchemaDescriptor());
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(original.getName())
+            .setSchemaDescriptor(original.getSchemaDescriptor());
     List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
     for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
       ServerMethodDefinition<?, ?> tolerant = tolerant(method);
@@ -46,8 +47,12 @@ final class UnparsableRequests {
     return ServerInterceptors.intercept(rebuilt.build(), new RefuseUnparsed());
   }
 
-  /** {@code method} with a tolerant parser if its requests are generated messages; others never fail. */
-  private static <ReqT, RespT> ServerMethodDefinition<ReqT, RespT> tolerant(ServerMethodDefinition<ReqT, RespT> method) {
+  /**
+   * {@code method} with a tolerant parser if its requests are generated messages; others never
+   * fail.
+   */
+  private static <ReqT, RespT> ServerMethodDefinition<ReqT, RespT> tolerant(
+      ServerMethodDefinition<ReqT, RespT> method) {
     MethodDescriptor<ReqT, RespT> descriptor = method.getMethodDescriptor();
     if (!(descriptor.getRequestMarshaller() instanceof PrototypeMarshaller<ReqT> parser)) {
       return method;
@@ -57,8 +62,12 @@ final class UnparsableRequests {
         method.getServerCallHandler());
   }
 
-  /** Parses as {@code parser} does; a message it cannot parse becomes the empty message carrying the error. */
-  private record TolerantMarshaller<T>(PrototypeMarshaller<T> parser) implements PrototypeMarshaller<T> {
+  /**
+   * Parses as {@code parser} does; a message it cannot parse becomes the empty message carrying the
+   * error.
+   */
+  private record TolerantMarshaller<T>(PrototypeMarshaller<T> parser)
+      implements PrototypeMarshaller<T> {
     @Override
     public InputStream stream(T value) {
       return parser.stream(value);
@@ -69,12 +78,23 @@ final class UnparsableRequests {
       try {
         return parser.parse(stream);
       } catch (StatusRuntimeException e) {
-        String reason = e.getCause() instanceof InvalidProtocolBufferException invalid
-            ? invalid.getMessage() : e.getStatus().getDescription();
-        UnknownFieldSet error = UnknownFieldSet.newBuilder().addField(ERROR_FIELD, UnknownFieldSet.Field.newBuilder()
-            .addLengthDelimited(ByteString.copyFromUtf8(String.valueOf(reason))).build()).build();
+        String reason =
+            e.getCause() instanceof InvalidProtocolBufferException invalid
+                ? invalid.getMessage()
+                : e.getStatus().getDescription();
+        UnknownFieldSet error =
+            UnknownFieldSet.newBuilder()
+                .addField(
+                    ERROR_FIELD,
+                    UnknownFieldSet.Field.newBuilder()
+                        .addLengthDelimited(ByteString.copyFromUtf8(String.valueOf(reason)))
+                        .build())
+                .build();
         @SuppressWarnings("unchecked")
-        T marked = (T) ((Message) parser.getMessagePrototype()).toBuilder().setUnknownFields(error).build();
+        T marked =
+            (T)
+                ((Message) parser.getMessagePrototype())
+                    .toBuilder().setUnknownFields(error).build();
         return marked;
       }
     }
@@ -95,8 +115,11 @@ final class UnparsableRequests {
     @Override
     protected String problem(ServerCall<?, ?> call, Object message) {
       if (message instanceof Message parsed && parsed.getUnknownFields().hasField(ERROR_FIELD)) {
-        ByteString reason = parsed.getUnknownFields().getField(ERROR_FIELD).getLengthDelimitedList().get(0);
-        return "the request is not a valid " + call.getMethodDescriptor().getBareMethodName() + " request: "
+        ByteString reason =
+            parsed.getUnknownFields().getField(ERROR_FIELD).getLengthDelimitedList().get(0);
+        return "the request is not a valid "
+            + call.getMethodDescriptor().getBareMethodName()
+            + " request: "
             + reason.toString(StandardCharsets.UTF_8);
       }
       return null;

@@ -18,8 +18,13 @@ public final class IndexedDatabase implements AutoCloseable {
   private final long indexMillis;
   private final boolean built;
 
-  private IndexedDatabase(RegionStore store, Database database, ProvenanceIndex index, long loadMillis,
-      long indexMillis, boolean built) {
+  private IndexedDatabase(
+      RegionStore store,
+      Database database,
+      ProvenanceIndex index,
+      long loadMillis,
+      long indexMillis,
+      boolean built) {
     this.store = store;
     this.database = database;
     this.index = index;
@@ -28,8 +33,12 @@ public final class IndexedDatabase implements AutoCloseable {
     this.built = built;
   }
 
-  /** {@link #build(DatabaseLocation, BufferAllocator, RegionStore, int)} loading one table at a time, as a server does. */
-  public static IndexedDatabase build(DatabaseLocation location, BufferAllocator allocator, RegionStore store) {
+  /**
+   * {@link #build(DatabaseLocation, BufferAllocator, RegionStore, int)} loading one table at a
+   * time, as a server does.
+   */
+  public static IndexedDatabase build(
+      DatabaseLocation location, BufferAllocator allocator, RegionStore store) {
     return build(location, allocator, store, 1);
   }
 
@@ -38,10 +47,11 @@ public final class IndexedDatabase implements AutoCloseable {
    * at a time (see {@link Database#load}), and builds the indices there; {@code allocator} is the
    * Arrow memory of the Parquet scans. Takes ownership of {@code store}, closed on failure.
    *
-   * @throws org.softwareheritage.provenance.server.storage.DatabaseLoadException naming what is wrong
+   * @throws org.softwareheritage.provenance.server.storage.DatabaseLoadException naming what is
+   *     wrong
    */
-  public static IndexedDatabase build(DatabaseLocation location, BufferAllocator allocator, RegionStore store,
-      int loadThreads) {
+  public static IndexedDatabase build(
+      DatabaseLocation location, BufferAllocator allocator, RegionStore store, int loadThreads) {
     try {
       long start = System.nanoTime();
       Database database = Database.load(location, allocator, store, loadThreads);
@@ -49,7 +59,12 @@ public final class IndexedDatabase implements AutoCloseable {
       long loaded = System.nanoTime();
       ProvenanceIndex index = ProvenanceIndex.build(database, store);
       long indexed = System.nanoTime();
-      return new IndexedDatabase(store, database, index, (loaded - start) / 1_000_000, (indexed - loaded) / 1_000_000,
+      return new IndexedDatabase(
+          store,
+          database,
+          index,
+          (loaded - start) / 1_000_000,
+          (indexed - loaded) / 1_000_000,
           true);
     } catch (RuntimeException | Error e) {
       store.close();
@@ -57,13 +72,17 @@ public final class IndexedDatabase implements AutoCloseable {
     }
   }
 
-  /** The database and indices {@code store} holds (an index directory). Takes ownership of {@code store}. */
+  /**
+   * The database and indices {@code store} holds (an index directory). Takes ownership of {@code
+   * store}.
+   */
   public static IndexedDatabase open(RegionStore store) {
     try {
       long start = System.nanoTime();
       Database database = Database.open(store);
       ProvenanceIndex index = ProvenanceIndex.open(database, store);
-      return new IndexedDatabase(store, database, index, (System.nanoTime() - start) / 1_000_000, 0, false);
+      return new IndexedDatabase(
+          store, database, index, (System.nanoTime() - start) / 1_000_000, 0, false);
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -102,19 +121,36 @@ public final class IndexedDatabase implements AutoCloseable {
   public String summary() {
     StringBuilder line = new StringBuilder();
     for (ProvenanceTable table : ProvenanceTable.values()) {
-      line.append(table.directory()).append('=').append(database.table(table).rowCount()).append(' ');
+      line.append(table.directory())
+          .append('=')
+          .append(database.table(table).rowCount())
+          .append(' ');
     }
     line.append("rows; ");
     if (built) {
-      line.append("loaded in ").append(loadMillis).append(" ms, indexed in ").append(indexMillis).append(" ms; ")
-          .append(bytes(sizeInBytes())).append(store.isMapped() ? " in " + store : " of native memory");
+      line.append("loaded in ")
+          .append(loadMillis)
+          .append(" ms, indexed in ")
+          .append(indexMillis)
+          .append(" ms; ")
+          .append(bytes(sizeInBytes()))
+          .append(store.isMapped() ? " in " + store : " of native memory");
     } else {
-      line.append("mapped ").append(bytes(sizeInBytes())).append(" from ").append(store).append(" in ")
-          .append(loadMillis).append(" ms");
+      line.append("mapped ")
+          .append(bytes(sizeInBytes()))
+          .append(" from ")
+          .append(store)
+          .append(" in ")
+          .append(loadMillis)
+          .append(" ms");
     }
     long tables = database.sizeInBytes();
-    return line.append(" (tables ").append(bytes(tables)).append(", indices ").append(bytes(sizeInBytes() - tables))
-        .append(')').toString();
+    return line.append(" (tables ")
+        .append(bytes(tables))
+        .append(", indices ")
+        .append(bytes(sizeInBytes() - tables))
+        .append(')')
+        .toString();
   }
 
   /** {@code bytes} in binary units, e.g. "1.5 GiB". */

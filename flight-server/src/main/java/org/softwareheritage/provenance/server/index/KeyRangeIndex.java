@@ -4,9 +4,9 @@ import org.softwareheritage.provenance.server.storage.LongColumn;
 import org.softwareheritage.provenance.server.storage.StoredTable;
 
 /**
- * Key → row range of a table kept sorted by its key column (the node or origin id, the first
- * column of a {@code *_in_*} table). Binary search over the key column itself (arithmetic for
- * consecutive ids): no storage beyond the table.
+ * Key → row range of a table kept sorted by its key column (the node or origin id, the first column
+ * of a {@code *_in_*} table). Binary search over the key column itself (arithmetic for consecutive
+ * ids): no storage beyond the table.
  */
 public final class KeyRangeIndex {
   private final StoredTable table;

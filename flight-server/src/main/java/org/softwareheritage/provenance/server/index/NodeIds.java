@@ -12,9 +12,9 @@ import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**
- * Node id → row of the nodes table (sorted by id), and the id and object type of each row.
- * Dense ids (the upstream graph numbers its nodes 0..N-1) map to rows by arithmetic and are not
- * stored at all; others through an open-addressing table of row numbers (12.8 bytes per node).
+ * Node id → row of the nodes table (sorted by id), and the id and object type of each row. Dense
+ * ids (the upstream graph numbers its nodes 0..N-1) map to rows by arithmetic and are not stored at
+ * all; others through an open-addressing table of row numbers (12.8 bytes per node).
  */
 public final class NodeIds {
   private static final String SLOTS = "node_ids.slots";
@@ -26,8 +26,10 @@ public final class NodeIds {
   private final long typeAddress;
   private final long firstId;
   private final boolean dense;
+
   /** Slots of row + 1 (0: empty) when the ids are not dense. */
   private final long slotsAddress;
+
   private final long capacity;
 
   private NodeIds(StoredTable nodes, boolean dense, Region slots) {
@@ -53,7 +55,8 @@ public final class NodeIds {
     for (long row = 1; row < nodes.rowCount(); row++) {
       long id = StoredTable.u64(ids, row);
       if (id == StoredTable.u64(ids, row - 1)) {
-        throw new DatabaseLoadException("table nodes, column id: duplicate node id " + Long.toUnsignedString(id));
+        throw new DatabaseLoadException(
+            "table nodes, column id: duplicate node id " + Long.toUnsignedString(id));
       }
       dense &= id == first + row;
     }
@@ -96,7 +99,9 @@ public final class NodeIds {
       long offset = id - firstId;
       return Long.compareUnsigned(offset, size) < 0 ? offset : -1;
     }
-    for (long slot = OpenAddressing.slot(mix(id), capacity); ; slot = OpenAddressing.next(slot, capacity)) {
+    for (long slot = OpenAddressing.slot(mix(id), capacity);
+        ;
+        slot = OpenAddressing.next(slot, capacity)) {
       long row = MemoryUtil.getLong(slotsAddress + (slot << 3)) - 1;
       if (row < 0 || id(DamagedIndexException.checkRow(row, size, "node")) == id) {
         return row;

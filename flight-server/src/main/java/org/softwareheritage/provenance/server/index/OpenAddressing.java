@@ -1,8 +1,8 @@
 package org.softwareheritage.provenance.server.index;
 
 /**
- * The slot arithmetic of the node-id hash table (only databases whose node ids are not dense
- * need it): linear probing over a table of 1.6 slots per row, any size.
+ * The slot arithmetic of the node-id hash table (only databases whose node ids are not dense need
+ * it): linear probing over a table of 1.6 slots per row, any size.
  */
 final class OpenAddressing {
   private OpenAddressing() {}

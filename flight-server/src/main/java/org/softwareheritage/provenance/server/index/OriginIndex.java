@@ -31,8 +31,9 @@ public final class OriginIndex {
   static OriginIndex build(KeyRangeIndex byId) {
     for (long row = 1; row < byId.table().rowCount(); row++) {
       if (byId.key(row) == byId.key(row - 1)) {
-        throw new DatabaseLoadException("table origins, column id: duplicate origin id "
-            + Long.toUnsignedString(byId.key(row)));
+        throw new DatabaseLoadException(
+            "table origins, column id: duplicate origin id "
+                + Long.toUnsignedString(byId.key(row)));
       }
     }
     return new OriginIndex(byId);
@@ -95,7 +96,8 @@ public final class OriginIndex {
   private long urlEnd(long row, long start) {
     long end = MemoryUtil.getLong(urlOffsets + ((row + 1) << 3));
     if (start < 0 || end < start || end > urlBytes || end - start > Integer.MAX_VALUE) {
-      throw new DamagedIndexException("damaged index: URL of origin row " + row + " at [" + start + ", " + end + ")");
+      throw new DamagedIndexException(
+          "damaged index: URL of origin row " + row + " at [" + start + ", " + end + ")");
     }
     return end;
   }

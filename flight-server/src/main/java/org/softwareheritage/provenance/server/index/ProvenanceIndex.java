@@ -12,11 +12,11 @@ import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * The indices every query path shares: node ids and SWHIDs, origins, key → row range of each
- * table, and, precomputed when the index is built, the earliest anchor of every content and
- * directory, the author date of every anchor and the smallest origin of every revision and
- * release. With them, answering for a content found in a million directories costs the same few
- * memory reads as for a rare one.
+ * The indices every query path shares: node ids and SWHIDs, origins, key → row range of each table,
+ * and, precomputed when the index is built, the earliest anchor of every content and directory, the
+ * author date of every anchor and the smallest origin of every revision and release. With them,
+ * answering for a content found in a million directories costs the same few memory reads as for a
+ * rare one.
  */
 public final class ProvenanceIndex {
   /** Date of a node that has none. */
@@ -29,8 +29,13 @@ public final class ProvenanceIndex {
   private final AnchorIndex anchors;
   private final RegionStore store;
 
-  private ProvenanceIndex(NodeIds ids, NodeIndex nodes, Map<ProvenanceTable, KeyRangeIndex> keys, OriginIndex origins,
-      AnchorIndex anchors, RegionStore store) {
+  private ProvenanceIndex(
+      NodeIds ids,
+      NodeIndex nodes,
+      Map<ProvenanceTable, KeyRangeIndex> keys,
+      OriginIndex origins,
+      AnchorIndex anchors,
+      RegionStore store) {
     this.store = store;
     this.ids = ids;
     this.nodes = nodes;
@@ -51,12 +56,19 @@ public final class ProvenanceIndex {
     NodeIds ids = NodeIds.build(nodesTable, store);
     Map<ProvenanceTable, KeyRangeIndex> keys = keys(database);
     OriginIndex origins = OriginIndex.build(keys.get(ProvenanceTable.ORIGINS));
-    CompletableFuture<NodeIndex> swhids = CompletableFuture.supplyAsync(() -> NodeIndex.build(nodesTable, ids, store));
+    CompletableFuture<NodeIndex> swhids =
+        CompletableFuture.supplyAsync(() -> NodeIndex.build(nodesTable, ids, store));
     AnchorIndex anchors;
     try {
-      anchors = AnchorIndex.build(ids, origins, keys.get(ProvenanceTable.CONTENTS_IN_REVISIONS),
-          keys.get(ProvenanceTable.CONTENTS_IN_DIRECTORIES), keys.get(ProvenanceTable.DIRECTORIES_IN_REVISIONS),
-          keys.get(ProvenanceTable.REVISIONS_IN_ORIGINS), store);
+      anchors =
+          AnchorIndex.build(
+              ids,
+              origins,
+              keys.get(ProvenanceTable.CONTENTS_IN_REVISIONS),
+              keys.get(ProvenanceTable.CONTENTS_IN_DIRECTORIES),
+              keys.get(ProvenanceTable.DIRECTORIES_IN_REVISIONS),
+              keys.get(ProvenanceTable.REVISIONS_IN_ORIGINS),
+              store);
     } catch (RuntimeException e) {
       swhids.handle((index, failure) -> index).join();
       throw e;
@@ -73,8 +85,13 @@ public final class ProvenanceIndex {
     StoredTable nodesTable = database.table(ProvenanceTable.NODES);
     Map<ProvenanceTable, KeyRangeIndex> keys = keys(database);
     NodeIds ids = NodeIds.open(nodesTable, store);
-    return new ProvenanceIndex(ids, NodeIndex.open(nodesTable, ids, store), keys,
-        OriginIndex.open(keys.get(ProvenanceTable.ORIGINS)), AnchorIndex.open(ids, store), store);
+    return new ProvenanceIndex(
+        ids,
+        NodeIndex.open(nodesTable, ids, store),
+        keys,
+        OriginIndex.open(keys.get(ProvenanceTable.ORIGINS)),
+        AnchorIndex.open(ids, store),
+        store);
   }
 
   private static Map<ProvenanceTable, KeyRangeIndex> keys(Database database) {
@@ -99,7 +116,10 @@ public final class ProvenanceIndex {
     return origins;
   }
 
-  /** The node row of the anchor of the node in {@code row} (itself for a revision or release), or -1. */
+  /**
+   * The node row of the anchor of the node in {@code row} (itself for a revision or release), or
+   * -1.
+   */
   public long anchorRow(long row) {
     return anchors.anchorRow(row);
   }
@@ -112,23 +132,25 @@ public final class ProvenanceIndex {
     return anchors.revrelDate(revrelRow);
   }
 
-  /** The origins-table row of the smallest origin of the revision or release in {@code row}, or -1. */
+  /**
+   * The origins-table row of the smallest origin of the revision or release in {@code row}, or -1.
+   */
   public long originRow(long revrelRow) {
     return anchors.originRow(revrelRow);
   }
 
   /**
    * Whether the indices are memory-mapped: a page a lookup reads may then be on disk, and asking
-   * for the next pages of a lookup ahead ({@link #willNeedNode}, {@link #willNeedAnchor},
-   * {@link #willNeedRevrel}) turns disk reads that would wait for each other into one wait.
+   * for the next pages of a lookup ahead ({@link #willNeedNode}, {@link #willNeedAnchor}, {@link
+   * #willNeedRevrel}) turns disk reads that would wait for each other into one wait.
    */
   public boolean isMapped() {
     return store.isMapped();
   }
 
   /**
-   * Starts reading the pages that a lookup of the node in {@code row} reads next, all at once:
-   * its hash and type (which confirm a SWHID) and its anchor.
+   * Starts reading the pages that a lookup of the node in {@code row} reads next, all at once: its
+   * hash and type (which confirm a SWHID) and its anchor.
    */
   public void willNeedNode(long row) {
     store.willNeed(nodes.hashAddress(row), Swhid.HASH_LENGTH);
@@ -147,8 +169,8 @@ public final class ProvenanceIndex {
   }
 
   /**
-   * Starts reading the author date and smallest origin of the anchor in {@code revrelRow}, both
-   * at once (this reads its ordinal).
+   * Starts reading the author date and smallest origin of the anchor in {@code revrelRow}, both at
+   * once (this reads its ordinal).
    */
   public void willNeedRevrel(long revrelRow) {
     long ordinal = anchors.ordinal(revrelRow);
@@ -157,9 +179,9 @@ public final class ProvenanceIndex {
   }
 
   /**
-   * Key → row range of {@code table}: by content id for {@code contents_in_*}, by directory id
-   * for {@code frontier_directories_in_revisions}, by revision/release id for
-   * {@code revisions_in_origins}, by node or origin id for {@code nodes} and {@code origins}.
+   * Key → row range of {@code table}: by content id for {@code contents_in_*}, by directory id for
+   * {@code frontier_directories_in_revisions}, by revision/release id for {@code
+   * revisions_in_origins}, by node or origin id for {@code nodes} and {@code origins}.
    */
   public KeyRangeIndex keys(ProvenanceTable table) {
     return keys.get(table);

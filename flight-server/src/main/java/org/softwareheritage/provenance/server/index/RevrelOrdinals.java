@@ -5,11 +5,11 @@ import org.softwareheritage.provenance.server.storage.Region;
 import org.softwareheritage.provenance.server.storage.RegionStore;
 
 /**
- * The ordinal of each revision or release among the revision and release rows of the nodes
- * table, so that what only they have (author date, smallest origin) is stored once per revision
- * or release rather than once per node. A rank directory: per 64 rows, a word with one bit per
- * revision or release and the count of those before it (16 bytes, 0.25 byte per node), so an
- * ordinal costs one memory read.
+ * The ordinal of each revision or release among the revision and release rows of the nodes table,
+ * so that what only they have (author date, smallest origin) is stored once per revision or release
+ * rather than once per node. A rank directory: per 64 rows, a word with one bit per revision or
+ * release and the count of those before it (16 bytes, 0.25 byte per node), so an ordinal costs one
+ * memory read.
  */
 final class RevrelOrdinals {
   private static final int ENTRY_BYTES = 16;
@@ -61,7 +61,9 @@ final class RevrelOrdinals {
   long ordinal(long row) {
     long entry = entryAddress(row);
     long before = MemoryUtil.getLong(entry) & ((1L << (row & 63)) - 1);
-    return DamagedIndexException.checkRow(MemoryUtil.getLong(entry + Long.BYTES) + Long.bitCount(before), count,
+    return DamagedIndexException.checkRow(
+        MemoryUtil.getLong(entry + Long.BYTES) + Long.bitCount(before),
+        count,
         "revision or release");
   }
 }

@@ -29,7 +29,9 @@ public final class BearerAuthentication implements ServerInterceptor {
   private final RateLimit rateLimit;
   private final ClientKeys clients;
 
-  /** @param rateLimit the limit refused calls count against, or {@code null} */
+  /**
+   * @param rateLimit the limit refused calls count against, or {@code null}
+   */
   BearerAuthentication(List<TokenVerifier> verifiers, RateLimit rateLimit, ClientKeys clients) {
     this.verifiers = List.copyOf(verifiers);
     this.rateLimit = rateLimit;
@@ -37,8 +39,8 @@ public final class BearerAuthentication implements ServerInterceptor {
   }
 
   @Override
-  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-      ServerCallHandler<ReqT, RespT> next) {
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     if (Calls.isHealthCheck(call)) {
       return next.startCall(call, headers);
     }
@@ -54,11 +56,17 @@ public final class BearerAuthentication implements ServerInterceptor {
         return next.startCall(call, headers);
       } catch (TokenRejectedException e) {
         if (e.permissionDenied()) {
-          LOG.info("{} from {}: permission denied: {}", call.getMethodDescriptor().getFullMethodName(),
-              Calls.peerAddress(call), e.getMessage());
+          LOG.info(
+              "{} from {}: permission denied: {}",
+              call.getMethodDescriptor().getFullMethodName(),
+              Calls.peerAddress(call),
+              e.getMessage());
           ServerCall.Listener<ReqT> limited = overRateLimit(call, headers);
-          return limited != null ? limited
-              : Calls.reject(call, Status.PERMISSION_DENIED.withDescription("the token lacks the required role"));
+          return limited != null
+              ? limited
+              : Calls.reject(
+                  call,
+                  Status.PERMISSION_DENIED.withDescription("the token lacks the required role"));
         }
         last = e;
       }
@@ -66,17 +74,24 @@ public final class BearerAuthentication implements ServerInterceptor {
     return unauthenticated(call, headers, last == null ? "no verifier" : last.getMessage());
   }
 
-  private <ReqT, RespT> ServerCall.Listener<ReqT> unauthenticated(ServerCall<ReqT, RespT> call, Metadata headers,
-      String reason) {
-    LOG.info("{} from {}: unauthenticated: {}", call.getMethodDescriptor().getFullMethodName(),
-        Calls.peerAddress(call), reason);
+  private <ReqT, RespT> ServerCall.Listener<ReqT> unauthenticated(
+      ServerCall<ReqT, RespT> call, Metadata headers, String reason) {
+    LOG.info(
+        "{} from {}: unauthenticated: {}",
+        call.getMethodDescriptor().getFullMethodName(),
+        Calls.peerAddress(call),
+        reason);
     ServerCall.Listener<ReqT> limited = overRateLimit(call, headers);
-    return limited != null ? limited
+    return limited != null
+        ? limited
         : Calls.reject(call, Status.UNAUTHENTICATED.withDescription(UNAUTHENTICATED_MESSAGE));
   }
 
   /** The refusal of a refused call that is also over its address's rate limit, or {@code null}. */
-  private <ReqT, RespT> ServerCall.Listener<ReqT> overRateLimit(ServerCall<ReqT, RespT> call, Metadata headers) {
-    return rateLimit == null ? null : rateLimit.refuseOverLimit(call, clients.address(call, headers));
+  private <ReqT, RespT> ServerCall.Listener<ReqT> overRateLimit(
+      ServerCall<ReqT, RespT> call, Metadata headers) {
+    return rateLimit == null
+        ? null
+        : rateLimit.refuseOverLimit(call, clients.address(call, headers));
   }
 }

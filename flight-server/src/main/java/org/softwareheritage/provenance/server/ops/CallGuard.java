@@ -19,16 +19,16 @@ import java.util.concurrent.TimeoutException;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 
 /**
- * Makes the server, not the client, decide when a call ends. Each call (health checks aside) gets
- * a guard, installed both as a stream tracer (it sees the request bytes as they arrive, before
- * they are parsed, and the stream's end) and as an interceptor (it owns the call's outbound side).
+ * Makes the server, not the client, decide when a call ends. Each call (health checks aside) gets a
+ * guard, installed both as a stream tracer (it sees the request bytes as they arrive, before they
+ * are parsed, and the stream's end) and as an interceptor (it owns the call's outbound side).
  *
- * <p>{@link Guard#end} closes a call with a status, which a reading client receives; if the
- * stream is still open {@link #RESET_GRACE} later (the client does not read, so the status waits
- * behind unread responses), the stream is reset (RST_STREAM), which releases at once everything
- * the call holds: its concurrency permit, its threads and its queued responses. Request bytes are
- * reserved on the {@link CallMemory} budget as they arrive, weighed by the heap their parsed form
- * takes; a request that does not fit is refused with RESOURCE_EXHAUSTED before it is parsed.
+ * <p>{@link Guard#end} closes a call with a status, which a reading client receives; if the stream
+ * is still open {@link #RESET_GRACE} later (the client does not read, so the status waits behind
+ * unread responses), the stream is reset (RST_STREAM), which releases at once everything the call
+ * holds: its concurrency permit, its threads and its queued responses. Request bytes are reserved
+ * on the {@link CallMemory} budget as they arrive, weighed by the heap their parsed form takes; a
+ * request that does not fit is refused with RESOURCE_EXHAUSTED before it is parsed.
  */
 public final class CallGuard extends ServerStreamTracer.Factory implements ServerInterceptor {
   /** How long a call the server ended may take to deliver its status before its stream is reset. */
@@ -36,10 +36,16 @@ public final class CallGuard extends ServerStreamTracer.Factory implements Serve
 
   static final Context.Key<Guard> KEY = Context.key("swh-provenance-call-guard");
 
-  private static final String WHERE_ARE_ONE = ProvenanceServiceGrpc.getWhereAreOneMethod().getFullMethodName();
-  /** Methods whose requests are Arrow record batches, read into Arrow (direct) memory, not the heap. */
+  private static final String WHERE_ARE_ONE =
+      ProvenanceServiceGrpc.getWhereAreOneMethod().getFullMethodName();
+
+  /**
+   * Methods whose requests are Arrow record batches, read into Arrow (direct) memory, not the heap.
+   */
   private static final Set<String> ARROW_UPLOADS =
-      Set.of("arrow.flight.protocol.FlightService/DoExchange", "arrow.flight.protocol.FlightService/DoPut");
+      Set.of(
+          "arrow.flight.protocol.FlightService/DoExchange",
+          "arrow.flight.protocol.FlightService/DoPut");
 
   private final CallMemory memory;
   private final ScheduledExecutorService timer;
@@ -70,15 +76,15 @@ public final class CallGuard extends ServerStreamTracer.Factory implements Serve
   @Override
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
     if (fullMethodName.startsWith(HealthGrpc.SERVICE_NAME + "/")) {
-      return new ServerStreamTracer() { };
+      return new ServerStreamTracer() {};
     }
     return new Guard(heapPerRequestByte(fullMethodName));
   }
 
   /**
-   * Heap a method's parsed request takes per byte received: WhereAreOne parses SWHIDs into 21
-   * bytes each (52 on the wire), Arrow uploads take none, and other protobuf requests are copied
-   * about twice (the message's bytes, then what the handler makes of them).
+   * Heap a method's parsed request takes per byte received: WhereAreOne parses SWHIDs into 21 bytes
+   * each (52 on the wire), Arrow uploads take none, and other protobuf requests are copied about
+   * twice (the message's bytes, then what the handler makes of them).
    */
   private static double heapPerRequestByte(String fullMethodName) {
     if (WHERE_ARE_ONE.equals(fullMethodName)) {
@@ -88,8 +94,8 @@ public final class CallGuard extends ServerStreamTracer.Factory implements Serve
   }
 
   @Override
-  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-      ServerCallHandler<ReqT, RespT> next) {
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     Guard guard = KEY.get();
     if (guard == null) {
       return next.startCall(call, headers);
@@ -184,7 +190,8 @@ public final class CallGuard extends ServerStreamTracer.Factory implements Serve
    * A call whose outbound operations are serialized, so that a guard can close it from a timer or
    * transport thread while a worker streams; whatever is sent after the close is dropped.
    */
-  private static final class SerializedCall<ReqT, RespT> extends SimpleForwardingServerCall<ReqT, RespT> {
+  private static final class SerializedCall<ReqT, RespT>
+      extends SimpleForwardingServerCall<ReqT, RespT> {
     private boolean closed;
 
     SerializedCall(ServerCall<ReqT, RespT> call) {

@@ -18,7 +18,9 @@ public final class CallMemory {
   private final long capacity;
   private final AtomicLong reserved = new AtomicLong();
 
-  /** @param capacity bytes all running calls may reserve together */
+  /**
+   * @param capacity bytes all running calls may reserve together
+   */
   public CallMemory(long capacity) {
     if (capacity < 1) {
       throw new IllegalArgumentException("--call-memory-budget must be positive, got " + capacity);
@@ -46,8 +48,8 @@ public final class CallMemory {
   }
 
   /**
-   * Reserves {@code bytes} on the current call's account, if the call has one (calls served
-   * without the operations layer, in tests, have none).
+   * Reserves {@code bytes} on the current call's account, if the call has one (calls served without
+   * the operations layer, in tests, have none).
    *
    * @throws StatusRuntimeException RESOURCE_EXHAUSTED if the budget cannot hold them
    */
@@ -63,7 +65,10 @@ public final class CallMemory {
     private long held;
     private boolean closed;
 
-    /** Reserves {@code bytes}; false (nothing reserved) if the budget cannot hold them or the call has ended. */
+    /**
+     * Reserves {@code bytes}; false (nothing reserved) if the budget cannot hold them or the call
+     * has ended.
+     */
     synchronized boolean tryReserve(long bytes) {
       if (closed) {
         return false;
@@ -94,11 +99,21 @@ public final class CallMemory {
         needed = held + bytes;
       }
       if (needed > capacity) {
-        return Status.RESOURCE_EXHAUSTED.withDescription("the request needs more than " + mib(needed)
-            + " MiB of server memory, more than the " + mib(capacity) + " MiB all calls may hold; send a smaller request");
+        return Status.RESOURCE_EXHAUSTED.withDescription(
+            "the request needs more than "
+                + mib(needed)
+                + " MiB of server memory, more than the "
+                + mib(capacity)
+                + " MiB all calls may hold; send a smaller request");
       }
-      return Status.RESOURCE_EXHAUSTED.withDescription("the server is short of memory for this request (it needs "
-          + mib(needed) + " MiB, running calls hold " + mib(reserved.get()) + " of " + mib(capacity) + " MiB); retry later");
+      return Status.RESOURCE_EXHAUSTED.withDescription(
+          "the server is short of memory for this request (it needs "
+              + mib(needed)
+              + " MiB, running calls hold "
+              + mib(reserved.get())
+              + " of "
+              + mib(capacity)
+              + " MiB); retry later");
     }
 
     /** The retry hint to send with {@link #refusal}: none if the request can never fit. */

@@ -21,27 +21,32 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.softwareheritage.provenance.proto.WhereAreOneRequest;
-import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
+import org.softwareheritage.provenance.proto.WhereAreOneRequest;
+import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 
 /**
  * Observes how every call (gRPC and Flight alike, unary and streaming) ends: the four meters
  * upstream's server sends for each call, {@code requests_total} and {@code frames_total}
- * (counters), {@code response_wall_time_ms} and {@code streaming_wall_time_ms} (timers), tagged
- * as upstream tags them by {@code path} (the method's HTTP/2 path) and {@code status} (the HTTP
+ * (counters), {@code response_wall_time_ms} and {@code streaming_wall_time_ms} (timers), tagged as
+ * upstream tags them by {@code path} (the method's HTTP/2 path) and {@code status} (the HTTP
  * status, a number), plus {@code grpc_status} (the gRPC status name); one access-log line; and a
  * Sentry event with the method and a request summary for every server fault (INTERNAL, UNKNOWN),
- * the only place those are reported. Installed outermost so that rejections by other
- * interceptors count too.
+ * the only place those are reported. Installed outermost so that rejections by other interceptors
+ * count too.
  */
 public final class CallMonitor implements ServerInterceptor {
-  /** The logger of access-log lines; its lines are not sent to Sentry as log events (see SentryReporting). */
+  /**
+   * The logger of access-log lines; its lines are not sent to Sentry as log events (see
+   * SentryReporting).
+   */
   static final String ACCESS_LOGGER = "access";
+
   private static final Logger ACCESS = LoggerFactory.getLogger(ACCESS_LOGGER);
   private static final int SUMMARY_CHARS = 300;
+
   /**
    * The HTTP status of every call that reaches the server's services: grpc-java answers them all
    * with 200 and puts the outcome in the grpc-status trailer, as tonic does for upstream.
@@ -55,11 +60,13 @@ public final class CallMonitor implements ServerInterceptor {
   }
 
   @Override
-  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-      ServerCallHandler<ReqT, RespT> next) {
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     MonitoredCall<ReqT, RespT> monitored = new MonitoredCall<>(call);
-    Context context = Context.current().withValue(ClientIdentity.KEY, monitored.identity)
-        .withValue(RequestedSwhids.KEY, monitored.swhids);
+    Context context =
+        Context.current()
+            .withValue(ClientIdentity.KEY, monitored.identity)
+            .withValue(RequestedSwhids.KEY, monitored.swhids);
     ServerCall.Listener<ReqT> listener = Contexts.interceptCall(context, monitored, headers, next);
     return new SimpleForwardingServerCallListener<>(listener) {
       @Override
@@ -70,7 +77,8 @@ public final class CallMonitor implements ServerInterceptor {
 
       @Override
       public void onCancel() {
-        monitored.finish(Status.CANCELLED.withDescription("cancelled by the client or deadline exceeded"),
+        monitored.finish(
+            Status.CANCELLED.withDescription("cancelled by the client or deadline exceeded"),
             System.nanoTime());
         super.onCancel();
       }
@@ -117,7 +125,9 @@ public final class CallMonitor implements ServerInterceptor {
       super.sendMessage(message);
     }
 
-    /** Closes the call, then records it: metrics and the access log are not on the response's path. */
+    /**
+     * Closes the call, then records it: metrics and the access log are not on the response's path.
+     */
     @Override
     public void close(Status status, Metadata trailers) {
       long end = System.nanoTime();
@@ -132,12 +142,14 @@ public final class CallMonitor implements ServerInterceptor {
       String method = getMethodDescriptor().getFullMethodName();
       String code = status.getCode().name();
       record(method, code, end);
-      boolean internal = status.getCode() == Status.Code.INTERNAL || status.getCode() == Status.Code.UNKNOWN;
+      boolean internal =
+          status.getCode() == Status.Code.INTERNAL || status.getCode() == Status.Code.UNKNOWN;
       if (internal) {
         report(method, status);
       }
       String caller = identity.get() == null ? "-" : identity.get();
-      ACCESS.atLevel(internal ? Level.ERROR : Level.INFO)
+      ACCESS
+          .atLevel(internal ? Level.ERROR : Level.INFO)
           .addKeyValue("method", method)
           .addKeyValue("status", code)
           .addKeyValue("duration_ms", (end - start) / 1_000_000)
@@ -146,43 +158,61 @@ public final class CallMonitor implements ServerInterceptor {
           .addKeyValue("peer", Calls.peerAddress(this))
           .addKeyValue("identity", caller)
           .setCause(internal ? status.getCause() : null)
-          .log("{} {} {} ms swhids={} responses={} peer={} identity={}{}", method, code, (end - start) / 1_000_000,
-              swhids.get(), responses.get(), Calls.peerAddress(this), caller,
+          .log(
+              "{} {} {} ms swhids={} responses={} peer={} identity={}{}",
+              method,
+              code,
+              (end - start) / 1_000_000,
+              swhids.get(),
+              responses.get(),
+              Calls.peerAddress(this),
+              caller,
               status.getDescription() == null ? "" : " - " + shortened(status.getDescription()));
     }
 
     /**
-     * The upstream meters: the response time runs from the call's start to its response headers
-     * (or to its end, for an error without a response), the streaming time from there to the
-     * end; frames are the response messages plus the trailers.
+     * The upstream meters: the response time runs from the call's start to its response headers (or
+     * to its end, for an error without a response), the streaming time from there to the end;
+     * frames are the response messages plus the trailers.
      */
     private void record(String method, String grpcStatus, long end) {
       Tags tags = Tags.of("path", "/" + method, "status", HTTP_STATUS, "grpc_status", grpcStatus);
       long responded = responseStart.get() == 0 ? end : responseStart.get();
       Counter.builder(Metrics.name("requests_total")).tags(tags).register(registry).increment();
-      Counter.builder(Metrics.name("frames_total")).tags(tags).register(registry).increment(responses.get() + 1);
-      Timer.builder(Metrics.name("response_wall_time_ms")).tags(tags).register(registry)
+      Counter.builder(Metrics.name("frames_total"))
+          .tags(tags)
+          .register(registry)
+          .increment(responses.get() + 1);
+      Timer.builder(Metrics.name("response_wall_time_ms"))
+          .tags(tags)
+          .register(registry)
           .record(responded - start, TimeUnit.NANOSECONDS);
-      Timer.builder(Metrics.name("streaming_wall_time_ms")).tags(tags).register(registry)
+      Timer.builder(Metrics.name("streaming_wall_time_ms"))
+          .tags(tags)
+          .register(registry)
           .record(end - responded, TimeUnit.NANOSECONDS);
     }
 
     private void report(String method, Status status) {
       String summary = summary(firstRequest);
-      Sentry.withScope(scope -> {
-        scope.setTag("method", method);
-        scope.setExtra("request", summary);
-        scope.setExtra("peer", Calls.peerAddress(this));
-        if (status.getCause() != null) {
-          Sentry.captureException(status.getCause());
-        } else {
-          Sentry.captureMessage(method + " failed: " + status.getDescription(), SentryLevel.ERROR);
-        }
-      });
+      Sentry.withScope(
+          scope -> {
+            scope.setTag("method", method);
+            scope.setExtra("request", summary);
+            scope.setExtra("peer", Calls.peerAddress(this));
+            if (status.getCause() != null) {
+              Sentry.captureException(status.getCause());
+            } else {
+              Sentry.captureMessage(
+                  method + " failed: " + status.getDescription(), SentryLevel.ERROR);
+            }
+          });
     }
   }
 
-  /** A status description as the access log shows it: at most {@value #SUMMARY_CHARS} characters. */
+  /**
+   * A status description as the access log shows it: at most {@value #SUMMARY_CHARS} characters.
+   */
   private static String shortened(String text) {
     return text.length() > SUMMARY_CHARS ? text.substring(0, SUMMARY_CHARS) + "…" : text;
   }
@@ -191,11 +221,17 @@ public final class CallMonitor implements ServerInterceptor {
     if (request == null) {
       return "(no request message)";
     }
-    String text = request instanceof MessageOrBuilder message
-        ? (message instanceof WhereAreOneRequest bulk && bulk.getSwhidCount() > 3
-            ? bulk.getSwhidCount() + " swhids, first " + bulk.getSwhid(0) + (bulk.hasMask() ? ", mask " + bulk.getMask().getPathsList() : "")
-            : TextFormat.printer().emittingSingleLine(true).printToString(message))
-        : request instanceof SwhidRequest ? request.toString() : request.getClass().getSimpleName();
+    String text =
+        request instanceof MessageOrBuilder message
+            ? (message instanceof WhereAreOneRequest bulk && bulk.getSwhidCount() > 3
+                ? bulk.getSwhidCount()
+                    + " swhids, first "
+                    + bulk.getSwhid(0)
+                    + (bulk.hasMask() ? ", mask " + bulk.getMask().getPathsList() : "")
+                : TextFormat.printer().emittingSingleLine(true).printToString(message))
+            : request instanceof SwhidRequest
+                ? request.toString()
+                : request.getClass().getSimpleName();
     return shortened(text);
   }
 }

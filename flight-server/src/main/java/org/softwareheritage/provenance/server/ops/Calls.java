@@ -32,13 +32,15 @@ final class Calls {
   }
 
   /** Closes {@code call} with {@code status} and returns a listener that ignores the rest of it. */
-  static <ReqT, RespT> ServerCall.Listener<ReqT> reject(ServerCall<ReqT, RespT> call, Status status, Metadata trailers) {
+  static <ReqT, RespT> ServerCall.Listener<ReqT> reject(
+      ServerCall<ReqT, RespT> call, Status status, Metadata trailers) {
     call.close(status, trailers);
-    return new ServerCall.Listener<>() { };
+    return new ServerCall.Listener<>() {};
   }
 
   /** {@code listener}, running {@code ended} once the call has completed or been cancelled. */
-  static <ReqT> ServerCall.Listener<ReqT> whenEnded(ServerCall.Listener<ReqT> listener, Runnable ended) {
+  static <ReqT> ServerCall.Listener<ReqT> whenEnded(
+      ServerCall.Listener<ReqT> listener, Runnable ended) {
     return new SimpleForwardingServerCallListener<>(listener) {
       @Override
       public void onComplete() {
@@ -60,7 +62,8 @@ final class Calls {
     };
   }
 
-  static <ReqT, RespT> ServerCall.Listener<ReqT> reject(ServerCall<ReqT, RespT> call, Status status) {
+  static <ReqT, RespT> ServerCall.Listener<ReqT> reject(
+      ServerCall<ReqT, RespT> call, Status status) {
     return reject(call, status, new Metadata());
   }
 }

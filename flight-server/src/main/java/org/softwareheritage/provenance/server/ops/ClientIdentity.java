@@ -4,12 +4,13 @@ import io.grpc.Context;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Who is calling, as established by {@link BearerAuthentication}: a per-call holder that the
- * {@link CallMonitor} creates in the call's context, so the outermost interceptor (access log)
- * and the inner ones (rate limit) see the identity an inner interceptor found.
+ * Who is calling, as established by {@link BearerAuthentication}: a per-call holder that the {@link
+ * CallMonitor} creates in the call's context, so the outermost interceptor (access log) and the
+ * inner ones (rate limit) see the identity an inner interceptor found.
  */
 final class ClientIdentity {
-  static final Context.Key<AtomicReference<String>> KEY = Context.key("swh-provenance-client-identity");
+  static final Context.Key<AtomicReference<String>> KEY =
+      Context.key("swh-provenance-client-identity");
 
   private ClientIdentity() {}
 

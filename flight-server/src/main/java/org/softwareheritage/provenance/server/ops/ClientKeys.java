@@ -7,8 +7,8 @@ import java.util.Locale;
 /**
  * Whom a call counts against for the rate limit and the per-client concurrency cap: its
  * authenticated identity, else its address. The address is the peer's IP, or, with a trusted
- * forwarded header (set by the ingress, e.g. {@code x-forwarded-for}), the header's last entry:
- * the address the proxy nearest the server received the call from.
+ * forwarded header (set by the ingress, e.g. {@code x-forwarded-for}), the header's last entry: the
+ * address the proxy nearest the server received the call from.
  */
 final class ClientKeys {
   /** Longest address kept from a forwarded header, so that a forged header cannot grow the keys. */
@@ -16,10 +16,15 @@ final class ClientKeys {
 
   private final Metadata.Key<String> forwardedHeader;
 
-  /** @param forwardedHeader the trusted header naming the client's address, or {@code null} */
+  /**
+   * @param forwardedHeader the trusted header naming the client's address, or {@code null}
+   */
   ClientKeys(String forwardedHeader) {
-    this.forwardedHeader = forwardedHeader == null ? null
-        : Metadata.Key.of(forwardedHeader.toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
+    this.forwardedHeader =
+        forwardedHeader == null
+            ? null
+            : Metadata.Key.of(
+                forwardedHeader.toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
   }
 
   /** The identity of the current call if it was authenticated, else {@link #address}. */

@@ -21,12 +21,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Keycloak-issued access tokens (nimbus-jose-jwt): RS256 only, signed by a key of the JWKS (a
- * URL, cached and refreshed when an unknown {@code kid} shows up, with the last good set kept
- * through an outage; or a file), with the expected issuer, the required audience (Keycloak adds
- * {@code aud} only with an audience mapper), an expiry, {@code typ: Bearer} (an ID token is not
- * an access token), and the required role among {@code realm_access.roles} or
- * {@code resource_access.<audience>.roles}.
+ * Keycloak-issued access tokens (nimbus-jose-jwt): RS256 only, signed by a key of the JWKS (a URL,
+ * cached and refreshed when an unknown {@code kid} shows up, with the last good set kept through an
+ * outage; or a file), with the expected issuer, the required audience (Keycloak adds {@code aud}
+ * only with an audience mapper), an expiry, {@code typ: Bearer} (an ID token is not an access
+ * token), and the required role among {@code realm_access.roles} or {@code
+ * resource_access.<audience>.roles}.
  */
 public final class KeycloakJwtVerifier implements TokenVerifier {
   private static final long OUTAGE_TOLERANCE_MS = 24 * 60 * 60 * 1000L;
@@ -40,13 +40,17 @@ public final class KeycloakJwtVerifier implements TokenVerifier {
    * @param jwks an http(s) URL or a file path
    * @param requiredRole the role callers must hold, or {@code null} for any valid token
    */
-  public KeycloakJwtVerifier(String jwks, String issuer, String audience, String requiredRole) throws IOException {
+  public KeycloakJwtVerifier(String jwks, String issuer, String audience, String requiredRole)
+      throws IOException {
     this.audience = audience;
     this.requiredRole = requiredRole;
     this.remoteKeys = isUrl(jwks);
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, source(jwks)));
-    processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience,
-        new JWTClaimsSet.Builder().issuer(issuer).claim("typ", "Bearer").build(), Set.of("exp", "sub")));
+    processor.setJWTClaimsSetVerifier(
+        new DefaultJWTClaimsVerifier<>(
+            audience,
+            new JWTClaimsSet.Builder().issuer(issuer).claim("typ", "Bearer").build(),
+            Set.of("exp", "sub")));
   }
 
   private static boolean isUrl(String jwks) {
@@ -101,6 +105,8 @@ public final class KeycloakJwtVerifier implements TokenVerifier {
   }
 
   private static List<?> roles(Object access) {
-    return access instanceof Map<?, ?> map && map.get("roles") instanceof List<?> roles ? roles : List.of();
+    return access instanceof Map<?, ?> map && map.get("roles") instanceof List<?> roles
+        ? roles
+        : List.of();
   }
 }

@@ -4,14 +4,15 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.ConsoleAppender;
 import java.util.Iterator;
 import org.slf4j.LoggerFactory;
 
 /** How log lines are written: human-readable text (logback.xml) or one JSON object per line. */
 public enum LogFormat {
-  TEXT, JSON;
+  TEXT,
+  JSON;
 
   /** Switches the console appenders of logback.xml to this format. */
   public void apply() {
@@ -19,7 +20,8 @@ public enum LogFormat {
       return;
     }
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    Iterator<Appender<ILoggingEvent>> appenders = context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders();
+    Iterator<Appender<ILoggingEvent>> appenders =
+        context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders();
     while (appenders.hasNext()) {
       if (appenders.next() instanceof ConsoleAppender<ILoggingEvent> console) {
         JsonEncoder encoder = new JsonEncoder();

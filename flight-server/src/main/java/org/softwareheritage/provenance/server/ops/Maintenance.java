@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The red button: while on, every call but health checks answers UNAVAILABLE with a message, and
- * the listener (which turns health NOT_SERVING and ends the calls still running) is told. It is on while the maintenance file
- * exists (checked every {@link #POLL_INTERVAL}; its first line, if any, is the message) or while an
- * operator has switched it on with the admin token.
+ * the listener (which turns health NOT_SERVING and ends the calls still running) is told. It is on
+ * while the maintenance file exists (checked every {@link #POLL_INTERVAL}; its first line, if any,
+ * is the message) or while an operator has switched it on with the admin token.
  */
 public final class Maintenance implements ServerInterceptor, AutoCloseable {
   /** How often the maintenance file is looked for. */
@@ -31,28 +31,34 @@ public final class Maintenance implements ServerInterceptor, AutoCloseable {
   private static final String DEFAULT_MESSAGE = "the service is under maintenance, retry later";
 
   private final Path file;
-  private Consumer<Boolean> listener = on -> { };
+  private Consumer<Boolean> listener = on -> {};
   private ScheduledFuture<?> watch;
   private boolean fileOn;
   private boolean adminOn;
   private volatile String message;
 
-  /** @param file the file whose presence turns maintenance on, or {@code null} */
+  /**
+   * @param file the file whose presence turns maintenance on, or {@code null}
+   */
   public Maintenance(Path file) {
     this.file = file;
   }
 
   /**
-   * Starts watching the file on {@code timer}; {@code listener} is told the current state and
-   * every change (true: maintenance on).
+   * Starts watching the file on {@code timer}; {@code listener} is told the current state and every
+   * change (true: maintenance on).
    */
   public synchronized void watch(ScheduledExecutorService timer, Consumer<Boolean> listener) {
     this.listener = listener;
     listener.accept(on());
     if (file != null) {
       poll();
-      watch = timer.scheduleWithFixedDelay(this::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
-          TimeUnit.MILLISECONDS);
+      watch =
+          timer.scheduleWithFixedDelay(
+              this::poll,
+              POLL_INTERVAL.toMillis(),
+              POLL_INTERVAL.toMillis(),
+              TimeUnit.MILLISECONDS);
     }
   }
 
@@ -60,7 +66,10 @@ public final class Maintenance implements ServerInterceptor, AutoCloseable {
     boolean present = Files.exists(file);
     String fileMessage = present ? firstLine(file) : null;
     if (present != fileOn) {
-      LOG.warn("maintenance file {} {}", file, present ? "appeared: refusing calls" : "removed: serving again");
+      LOG.warn(
+          "maintenance file {} {}",
+          file,
+          present ? "appeared: refusing calls" : "removed: serving again");
     }
     fileOn = present;
     update(fileMessage);
@@ -83,7 +92,8 @@ public final class Maintenance implements ServerInterceptor, AutoCloseable {
   private void update(String fileMessage) {
     boolean wasOn = message != null;
     boolean on = fileOn || adminOn;
-    message = on ? (fileMessage != null && !fileMessage.isBlank() ? fileMessage : DEFAULT_MESSAGE) : null;
+    message =
+        on ? (fileMessage != null && !fileMessage.isBlank() ? fileMessage : DEFAULT_MESSAGE) : null;
     if (on != wasOn) {
       listener.accept(on);
     }
@@ -104,8 +114,8 @@ public final class Maintenance implements ServerInterceptor, AutoCloseable {
   }
 
   @Override
-  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-      ServerCallHandler<ReqT, RespT> next) {
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     if (message == null || Calls.isHealthCheck(call)) {
       return next.startCall(call, headers);
     }

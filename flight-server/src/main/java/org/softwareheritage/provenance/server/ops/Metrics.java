@@ -31,8 +31,8 @@ import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 
 /**
  * The service's meters: always sent to statsd as the upstream server does ({@code STATSD_HOST},
- * {@code STATSD_PORT}, {@code STATSD_TAGS}; DogStatsD tags, names prefixed
- * {@code swh_provenance_grpc_server.}), and kept for a Prometheus scrape when asked.
+ * {@code STATSD_PORT}, {@code STATSD_TAGS}; DogStatsD tags, names prefixed {@code
+ * swh_provenance_grpc_server.}), and kept for a Prometheus scrape when asked.
  */
 public final class Metrics implements AutoCloseable {
   public static final String PREFIX = "swh_provenance_grpc_server";
@@ -53,38 +53,39 @@ public final class Metrics implements AutoCloseable {
   }
 
   /**
-   * Meters configured from {@code env} (the process environment in production); with
-   * {@code withPrometheus}, also kept for {@link #scrape()}.
+   * Meters configured from {@code env} (the process environment in production); with {@code
+   * withPrometheus}, also kept for {@link #scrape()}.
    */
   public static Metrics fromEnvironment(Map<String, String> env, boolean withPrometheus) {
     String host = env.getOrDefault("STATSD_HOST", "localhost");
     int port = Integer.parseInt(env.getOrDefault("STATSD_PORT", "8125"));
-    StatsdConfig config = new StatsdConfig() {
-      @Override
-      public String get(String key) {
-        return null;
-      }
+    StatsdConfig config =
+        new StatsdConfig() {
+          @Override
+          public String get(String key) {
+            return null;
+          }
 
-      @Override
-      public StatsdFlavor flavor() {
-        return StatsdFlavor.DATADOG;
-      }
+          @Override
+          public StatsdFlavor flavor() {
+            return StatsdFlavor.DATADOG;
+          }
 
-      @Override
-      public String host() {
-        return host;
-      }
+          @Override
+          public String host() {
+            return host;
+          }
 
-      @Override
-      public int port() {
-        return port;
-      }
+          @Override
+          public int port() {
+            return port;
+          }
 
-      @Override
-      public Duration pollingFrequency() {
-        return Duration.ofSeconds(1);
-      }
-    };
+          @Override
+          public Duration pollingFrequency() {
+            return Duration.ofSeconds(1);
+          }
+        };
     StatsdMeterRegistry statsd = new StatsdMeterRegistry(config, Clock.SYSTEM);
     statsd.config().namingConvention(NamingConvention.identity);
     statsd.config().commonTags(tags(env.getOrDefault("STATSD_TAGS", ""), env));
@@ -99,15 +100,26 @@ public final class Metrics implements AutoCloseable {
   private static PrometheusMeterRegistry prometheus() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     PrometheusNamingConvention seconds = new PrometheusNamingConvention();
-    registry.config().namingConvention((name, type, unit) -> seconds.name(name, type, unit).replace("_ms_seconds", "_seconds"));
-    registry.config().meterFilter(new MeterFilter() {
-      @Override
-      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-        return id.getType() == Meter.Type.TIMER && id.getName().startsWith(PREFIX)
-            ? DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config)
-            : config;
-      }
-    });
+    registry
+        .config()
+        .namingConvention(
+            (name, type, unit) ->
+                seconds.name(name, type, unit).replace("_ms_seconds", "_seconds"));
+    registry
+        .config()
+        .meterFilter(
+            new MeterFilter() {
+              @Override
+              public DistributionStatisticConfig configure(
+                  Meter.Id id, DistributionStatisticConfig config) {
+                return id.getType() == Meter.Type.TIMER && id.getName().startsWith(PREFIX)
+                    ? DistributionStatisticConfig.builder()
+                        .percentilesHistogram(true)
+                        .build()
+                        .merge(config)
+                    : config;
+              }
+            });
     return registry;
   }
 
@@ -153,25 +165,31 @@ public final class Metrics implements AutoCloseable {
 
   /** Adds Arrow memory in use. */
   public void bindArrowMemory(BufferAllocator allocator) {
-    Gauge.builder(name("arrow_allocated_bytes"), allocator, BufferAllocator::getAllocatedMemory).register(registry);
+    Gauge.builder(name("arrow_allocated_bytes"), allocator, BufferAllocator::getAllocatedMemory)
+        .register(registry);
   }
 
   /**
-   * Adds rows per table, bytes of tables and indices (and how many of them are mapped from an
-   * index directory), the process's resident anonymous and file-backed memory, and load and index
-   * times of {@code data}.
+   * Adds rows per table, bytes of tables and indices (and how many of them are mapped from an index
+   * directory), the process's resident anonymous and file-backed memory, and load and index times
+   * of {@code data}.
    */
   public void bindDatabase(IndexedDatabase data) {
     for (ProvenanceTable table : ProvenanceTable.values()) {
       Gauge.builder(name("table_rows"), data, d -> d.database().table(table).rowCount())
-          .tag("table", table.directory()).register(registry);
+          .tag("table", table.directory())
+          .register(registry);
     }
     Gauge.builder(name("database_bytes"), data, IndexedDatabase::sizeInBytes).register(registry);
-    Gauge.builder(name("database_mapped_bytes"), data, d -> d.store().isMapped() ? d.sizeInBytes() : 0)
+    Gauge.builder(
+            name("database_mapped_bytes"), data, d -> d.store().isMapped() ? d.sizeInBytes() : 0)
         .register(registry);
-    Gauge.builder(name("resident_anonymous_bytes"), () -> ProcessMemory.read().anonymousBytes()).register(registry);
-    Gauge.builder(name("resident_file_bytes"), () -> ProcessMemory.read().fileBytes()).register(registry);
-    Gauge.builder(name("database_load_seconds"), data, d -> (d.loadMillis() + d.indexMillis()) / 1000.0)
+    Gauge.builder(name("resident_anonymous_bytes"), () -> ProcessMemory.read().anonymousBytes())
+        .register(registry);
+    Gauge.builder(name("resident_file_bytes"), () -> ProcessMemory.read().fileBytes())
+        .register(registry);
+    Gauge.builder(
+            name("database_load_seconds"), data, d -> (d.loadMillis() + d.indexMillis()) / 1000.0)
         .register(registry);
   }
 

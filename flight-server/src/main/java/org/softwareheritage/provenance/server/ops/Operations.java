@@ -14,17 +14,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
-import org.softwareheritage.provenance.server.ProvenanceServer;
-import org.softwareheritage.provenance.server.index.IndexedDatabase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.softwareheritage.provenance.server.ProvenanceServer;
+import org.softwareheritage.provenance.server.index.IndexedDatabase;
 
 /**
  * Everything production adds around the server, owned in one place: metrics and Sentry, the
- * interceptors (monitor, call guard, maintenance, authentication, rate and concurrency limits,
- * call time, request size), the call memory budget and transport limits applied through
- * {@link #configure}, the maintenance watch and the operators' HTTP endpoint. Interceptors cover
- * every service of the server, Flight too.
+ * interceptors (monitor, call guard, maintenance, authentication, rate and concurrency limits, call
+ * time, request size), the call memory budget and transport limits applied through {@link
+ * #configure}, the maintenance watch and the operators' HTTP endpoint. Interceptors cover every
+ * service of the server, Flight too.
  */
 public final class Operations implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
@@ -41,8 +41,14 @@ public final class Operations implements AutoCloseable {
   private final CallGuard guard;
   private OpsEndpoint endpoint;
 
-  private Operations(OperationsSettings settings, SentryReporting sentry, Metrics metrics,
-      ScheduledExecutorService timer, List<TokenVerifier> verifiers, String adminToken, CallMemory callMemory) {
+  private Operations(
+      OperationsSettings settings,
+      SentryReporting sentry,
+      Metrics metrics,
+      ScheduledExecutorService timer,
+      List<TokenVerifier> verifiers,
+      String adminToken,
+      CallMemory callMemory) {
     this.settings = settings;
     this.sentry = sentry;
     this.metrics = metrics;
@@ -55,14 +61,19 @@ public final class Operations implements AutoCloseable {
   }
 
   /** Reads token files and the JWKS and sets up Sentry and metrics from {@code env}. */
-  public static Operations start(OperationsSettings settings, Map<String, String> env) throws IOException {
+  public static Operations start(OperationsSettings settings, Map<String, String> env)
+      throws IOException {
     List<TokenVerifier> verifiers = new ArrayList<>();
     if (settings.authTokenFile() != null) {
       verifiers.add(StaticTokens.load(settings.authTokenFile()));
     }
     if (settings.jwks() != null) {
-      verifiers.add(new KeycloakJwtVerifier(settings.jwks(), settings.jwtIssuer(), settings.jwtAudience(),
-          settings.jwtRequiredRole()));
+      verifiers.add(
+          new KeycloakJwtVerifier(
+              settings.jwks(),
+              settings.jwtIssuer(),
+              settings.jwtAudience(),
+              settings.jwtRequiredRole()));
     }
     CallMemory callMemory = new CallMemory(settings.effectiveCallMemoryBudget());
     if (settings.tlsCert() != null) {
@@ -70,23 +81,29 @@ public final class Operations implements AutoCloseable {
     }
     String adminToken = null;
     if (settings.adminTokenFile() != null) {
-      adminToken = Files.readAllLines(settings.adminTokenFile(), StandardCharsets.UTF_8).stream()
-          .map(String::trim).filter(line -> !line.isEmpty()).findFirst()
-          .orElseThrow(() -> new IOException(settings.adminTokenFile() + ": no token"));
+      adminToken =
+          Files.readAllLines(settings.adminTokenFile(), StandardCharsets.UTF_8).stream()
+              .map(String::trim)
+              .filter(line -> !line.isEmpty())
+              .findFirst()
+              .orElseThrow(() -> new IOException(settings.adminTokenFile() + ": no token"));
     }
     SentryReporting sentry = SentryReporting.fromEnvironment(env);
     Metrics metrics = Metrics.fromEnvironment(env, settings.metricsBind() != null);
     metrics.bindJvm();
     // every call schedules its deadline here and cancels it when it ends: cancelled tasks must
     // leave the queue, or a busy server keeps a minute of them (--max-call-time) on the heap
-    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("ops-timer", true));
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("ops-timer", true));
     timer.setRemoveOnCancelPolicy(true);
-    return new Operations(settings, sentry, metrics, timer, List.copyOf(verifiers), adminToken, callMemory);
+    return new Operations(
+        settings, sentry, metrics, timer, List.copyOf(verifiers), adminToken, callMemory);
   }
 
   /** Transport limits, TLS and the interceptors, for {@link ProvenanceServer#listen}. */
   public void configure(NettyServerBuilder builder) {
-    builder.maxInboundMessageSize(settings.maxMessageSize())
+    builder
+        .maxInboundMessageSize(settings.maxMessageSize())
         .maxInboundMetadataSize(MAX_HEADER_BYTES)
         .maxRstFramesPerWindow(200, 10)
         .keepAliveTime(60, TimeUnit.SECONDS)
@@ -103,10 +120,20 @@ public final class Operations implements AutoCloseable {
     // Interceptors run in the reverse order they are added: the monitor sees every call first.
     builder.intercept(new SwhidLimit(settings.maxSwhidsPerRequest()));
     builder.intercept(new CallTimeLimit(settings.maxCallTime(), timer));
-    builder.intercept(new ConcurrencyLimit(settings.maxConcurrentCalls(),
-        settings.effectiveMaxConcurrentCallsPerClient(), clients));
-    RateLimit rateLimit = settings.rateLimit() == null ? null : new RateLimit(settings.rateLimit(),
-        settings.rateLimitBurst() != null ? settings.rateLimitBurst() : settings.rateLimit(), clients);
+    builder.intercept(
+        new ConcurrencyLimit(
+            settings.maxConcurrentCalls(),
+            settings.effectiveMaxConcurrentCallsPerClient(),
+            clients));
+    RateLimit rateLimit =
+        settings.rateLimit() == null
+            ? null
+            : new RateLimit(
+                settings.rateLimit(),
+                settings.rateLimitBurst() != null
+                    ? settings.rateLimitBurst()
+                    : settings.rateLimit(),
+                clients);
     if (rateLimit != null) {
       builder.intercept(rateLimit);
     }
@@ -128,23 +155,31 @@ public final class Operations implements AutoCloseable {
   }
 
   /**
-   * Ties maintenance to {@code server}'s health and to the running calls (switching it on ends
-   * them with UNAVAILABLE, as does a drain that times out), starts watching the maintenance file
-   * and opens the operators' endpoint; call once the server listens.
+   * Ties maintenance to {@code server}'s health and to the running calls (switching it on ends them
+   * with UNAVAILABLE, as does a drain that times out), starts watching the maintenance file and
+   * opens the operators' endpoint; call once the server listens.
    */
   public void attach(ProvenanceServer server, BufferAllocator allocator) throws IOException {
     metrics.bindArrowMemory(allocator);
-    maintenance.watch(timer, on -> {
-      server.setMaintenance(on);
-      if (on) {
-        guard.endAll(maintenance.refusal());
-      }
-    });
-    server.onDrainTimeout(() -> guard.endAll(Status.UNAVAILABLE.withDescription(
-        "the server is shutting down; retry (another replica)")));
+    maintenance.watch(
+        timer,
+        on -> {
+          server.setMaintenance(on);
+          if (on) {
+            guard.endAll(maintenance.refusal());
+          }
+        });
+    server.onDrainTimeout(
+        () ->
+            guard.endAll(
+                Status.UNAVAILABLE.withDescription(
+                    "the server is shutting down; retry (another replica)")));
     if (settings.metricsBind() != null) {
       endpoint = OpsEndpoint.start(settings.metricsBind(), metrics, maintenance, adminToken);
-      LOG.info("metrics on http://{}:{}/metrics", settings.metricsBind().getHostString(), endpoint.port());
+      LOG.info(
+          "metrics on http://{}:{}/metrics",
+          settings.metricsBind().getHostString(),
+          endpoint.port());
     }
   }
 
@@ -163,10 +198,11 @@ public final class Operations implements AutoCloseable {
     try {
       data = loader.load();
     } catch (IOException | RuntimeException e) {
-      Sentry.withScope(scope -> {
-        scope.setTag("phase", "load");
-        Sentry.captureException(e);
-      });
+      Sentry.withScope(
+          scope -> {
+            scope.setTag("phase", "load");
+            Sentry.captureException(e);
+          });
       throw e;
     }
     metrics.bindDatabase(data);

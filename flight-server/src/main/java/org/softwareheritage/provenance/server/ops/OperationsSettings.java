@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The operational settings of {@code serve} (docs/operations.md, "Server configuration"); {@code null} means "off" for
- * every optional one.
+ * The operational settings of {@code serve} (docs/operations.md, "Server configuration"); {@code
+ * null} means "off" for every optional one.
  *
  * @param metricsBind where to serve the Prometheus scrape and the admin endpoint, or null
  * @param maxCallTime the longest a call may run
@@ -26,8 +26,8 @@ import java.time.Duration;
  * @param maintenanceFile the red-button file, or null
  * @param maxConcurrentCallsPerClient most calls running at once for one client (null: a quarter of
  *     {@code maxConcurrentCalls})
- * @param rateLimitKeyHeader trusted header whose last entry is the client's address (e.g.
- *     {@code x-forwarded-for} behind the ingress), or null for the peer's address
+ * @param rateLimitKeyHeader trusted header whose last entry is the client's address (e.g. {@code
+ *     x-forwarded-for} behind the ingress), or null for the peer's address
  * @param callMemoryBudget heap bytes running calls may hold together (null: half the heap)
  */
 public record OperationsSettings(
@@ -53,23 +53,45 @@ public record OperationsSettings(
 
   /** The longest a call may run by default (ISO-8601). */
   public static final String DEFAULT_MAX_CALL_TIME = "PT60S";
+
   /** The most SWHIDs (or keys) one request may name by default. */
   public static final int DEFAULT_MAX_SWHIDS_PER_REQUEST = 1_000_000;
+
   /** The largest inbound message by default: room for a WhereAreOne of about a million SWHIDs. */
   public static final int DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+
   /** The most calls running at once by default. */
   public static final int DEFAULT_MAX_CONCURRENT_CALLS = 256;
 
   /** Every limit at its default, everything optional off. */
   public static OperationsSettings defaults() {
-    return new OperationsSettings(null, Duration.parse(DEFAULT_MAX_CALL_TIME), DEFAULT_MAX_SWHIDS_PER_REQUEST,
-        DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_CONCURRENT_CALLS,
-        null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    return new OperationsSettings(
+        null,
+        Duration.parse(DEFAULT_MAX_CALL_TIME),
+        DEFAULT_MAX_SWHIDS_PER_REQUEST,
+        DEFAULT_MAX_MESSAGE_SIZE,
+        DEFAULT_MAX_CONCURRENT_CALLS,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   /** The per-client cap on concurrent calls, its default applied. */
   public int effectiveMaxConcurrentCallsPerClient() {
-    return maxConcurrentCallsPerClient != null ? maxConcurrentCallsPerClient : Math.max(1, maxConcurrentCalls / 4);
+    return maxConcurrentCallsPerClient != null
+        ? maxConcurrentCallsPerClient
+        : Math.max(1, maxConcurrentCalls / 4);
   }
 
   /** The call memory budget in bytes, its default applied. */

@@ -38,8 +38,12 @@ public record ProcessMemory(long anonymousBytes, long fileBytes) {
 
   @Override
   public String toString() {
-    return anonymousBytes < 0 ? "resident memory unknown"
-        : "resident: " + IndexedDatabase.bytes(anonymousBytes) + " anonymous, " + IndexedDatabase.bytes(fileBytes)
+    return anonymousBytes < 0
+        ? "resident memory unknown"
+        : "resident: "
+            + IndexedDatabase.bytes(anonymousBytes)
+            + " anonymous, "
+            + IndexedDatabase.bytes(fileBytes)
             + " of mapped files";
   }
 }

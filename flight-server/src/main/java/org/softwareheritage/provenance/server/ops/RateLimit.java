@@ -12,11 +12,11 @@ import io.grpc.Status;
 import java.time.Duration;
 
 /**
- * Per-client token buckets (Bucket4j): {@code callsPerSecond} refilled continuously, up to
- * {@code burst} at once, keyed as {@link ClientKeys} says (identity, else address). A call over
- * the limit is refused with RESOURCE_EXHAUSTED and a {@code grpc-retry-pushback-ms} trailer saying
- * when a token will be available. Calls whose token is refused count too (see
- * {@link BearerAuthentication}), so that tokens cannot be guessed faster than the limit.
+ * Per-client token buckets (Bucket4j): {@code callsPerSecond} refilled continuously, up to {@code
+ * burst} at once, keyed as {@link ClientKeys} says (identity, else address). A call over the limit
+ * is refused with RESOURCE_EXHAUSTED and a {@code grpc-retry-pushback-ms} trailer saying when a
+ * token will be available. Calls whose token is refused count too (see {@link
+ * BearerAuthentication}), so that tokens cannot be guessed faster than the limit.
  *
  * <p>The buckets live in a bounded cache: at most {@value #MAX_CLIENTS} clients, and a bucket
  * unused for as long as it takes to refill completely is dropped (a new one is the same: full).
@@ -36,13 +36,14 @@ public final class RateLimit implements ServerInterceptor {
     this.callsPerSecond = callsPerSecond;
     this.burst = burst;
     this.clients = clients;
-    Duration refill = Duration.ofMillis(Math.max(1, (burst * 1000 + callsPerSecond - 1) / callsPerSecond));
+    Duration refill =
+        Duration.ofMillis(Math.max(1, (burst * 1000 + callsPerSecond - 1) / callsPerSecond));
     this.buckets = Caffeine.newBuilder().maximumSize(MAX_CLIENTS).expireAfterAccess(refill).build();
   }
 
   @Override
-  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-      ServerCallHandler<ReqT, RespT> next) {
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     if (Calls.isHealthCheck(call)) {
       return next.startCall(call, headers);
     }
@@ -51,13 +52,22 @@ public final class RateLimit implements ServerInterceptor {
   }
 
   /**
-   * Takes a token from {@code client}'s bucket: {@code null} if there was one, else the listener
-   * of {@code call}, closed with RESOURCE_EXHAUSTED.
+   * Takes a token from {@code client}'s bucket: {@code null} if there was one, else the listener of
+   * {@code call}, closed with RESOURCE_EXHAUSTED.
    */
-  <ReqT, RespT> ServerCall.Listener<ReqT> refuseOverLimit(ServerCall<ReqT, RespT> call, String client) {
-    Bucket bucket = buckets.get(client, key -> Bucket.builder()
-        .addLimit(limit -> limit.capacity(burst).refillGreedy(callsPerSecond, Duration.ofSeconds(1)))
-        .build());
+  <ReqT, RespT> ServerCall.Listener<ReqT> refuseOverLimit(
+      ServerCall<ReqT, RespT> call, String client) {
+    Bucket bucket =
+        buckets.get(
+            client,
+            key ->
+                Bucket.builder()
+                    .addLimit(
+                        limit ->
+                            limit
+                                .capacity(burst)
+                                .refillGreedy(callsPerSecond, Duration.ofSeconds(1)))
+                    .build());
     ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
     if (probe.isConsumed()) {
       return null;
@@ -65,7 +75,18 @@ public final class RateLimit implements ServerInterceptor {
     long waitMillis = Math.max(1, (probe.getNanosToWaitForRefill() + 999_999) / 1_000_000);
     Metadata trailers = new Metadata();
     trailers.put(Calls.RETRY_PUSHBACK_MS, Long.toString(waitMillis));
-    return Calls.reject(call, Status.RESOURCE_EXHAUSTED.withDescription("rate limit of " + callsPerSecond
-        + " calls/s (burst " + burst + ") exceeded for " + client + "; retry in " + waitMillis + " ms"), trailers);
+    return Calls.reject(
+        call,
+        Status.RESOURCE_EXHAUSTED.withDescription(
+            "rate limit of "
+                + callsPerSecond
+                + " calls/s (burst "
+                + burst
+                + ") exceeded for "
+                + client
+                + "; retry in "
+                + waitMillis
+                + " ms"),
+        trailers);
   }
 }

@@ -12,29 +12,32 @@ import java.util.Map;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sentry as upstream configures it: {@code SWH_SENTRY_DSN} (unset: nothing is sent),
- * {@code SWH_SENTRY_ENVIRONMENT}, and {@code SWH_SENTRY_DISABLE_LOGGING_EVENTS} (set to
- * true/1/yes: ERROR log lines are not sent, only INTERNAL call errors and load failures).
- * Events carry the service's release.
+ * Sentry as upstream configures it: {@code SWH_SENTRY_DSN} (unset: nothing is sent), {@code
+ * SWH_SENTRY_ENVIRONMENT}, and {@code SWH_SENTRY_DISABLE_LOGGING_EVENTS} (set to true/1/yes: ERROR
+ * log lines are not sent, only INTERNAL call errors and load failures). Events carry the service's
+ * release.
  */
 public final class SentryReporting implements AutoCloseable {
   private static final String APPENDER = "SENTRY";
 
   private SentryReporting() {}
 
-  /** Initialises Sentry from {@code env}; closing flushes pending events and detaches from logging. */
+  /**
+   * Initialises Sentry from {@code env}; closing flushes pending events and detaches from logging.
+   */
   public static SentryReporting fromEnvironment(Map<String, String> env) {
     String dsn = env.get("SWH_SENTRY_DSN");
     SentryReporting reporting = new SentryReporting();
     if (dsn == null || dsn.isBlank()) {
       return reporting;
     }
-    Sentry.init(options -> {
-      options.setDsn(dsn);
-      options.setEnvironment(env.get("SWH_SENTRY_ENVIRONMENT"));
-      options.setRelease(release());
-      options.setEnableUncaughtExceptionHandler(true);
-    });
+    Sentry.init(
+        options -> {
+          options.setDsn(dsn);
+          options.setEnvironment(env.get("SWH_SENTRY_ENVIRONMENT"));
+          options.setRelease(release());
+          options.setEnableUncaughtExceptionHandler(true);
+        });
     String disable = env.getOrDefault("SWH_SENTRY_DISABLE_LOGGING_EVENTS", "");
     if (!disable.matches("(?i)true|1|yes")) {
       LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
@@ -43,13 +46,17 @@ public final class SentryReporting implements AutoCloseable {
       appender.setContext(context);
       appender.setMinimumEventLevel(Level.ERROR);
       appender.setMinimumBreadcrumbLevel(Level.INFO);
-      // a failed call is reported once, by the call monitor, with its request: not again as its access-log line
-      appender.addFilter(new Filter<>() {
-        @Override
-        public FilterReply decide(ILoggingEvent event) {
-          return CallMonitor.ACCESS_LOGGER.equals(event.getLoggerName()) ? FilterReply.DENY : FilterReply.NEUTRAL;
-        }
-      });
+      // a failed call is reported once, by the call monitor, with its request: not again as its
+      // access-log line
+      appender.addFilter(
+          new Filter<>() {
+            @Override
+            public FilterReply decide(ILoggingEvent event) {
+              return CallMonitor.ACCESS_LOGGER.equals(event.getLoggerName())
+                  ? FilterReply.DENY
+                  : FilterReply.NEUTRAL;
+            }
+          });
       appender.start();
       context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(appender);
     }

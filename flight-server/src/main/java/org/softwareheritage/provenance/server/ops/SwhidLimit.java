@@ -16,8 +16,8 @@ public final class SwhidLimit implements ServerInterceptor {
   }
 
   @Override
-  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-      ServerCallHandler<ReqT, RespT> next) {
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     ServerCall.Listener<ReqT> listener = next.startCall(call, headers);
     return new SimpleForwardingServerCallListener<>(listener) {
       private boolean rejected;
@@ -26,8 +26,14 @@ public final class SwhidLimit implements ServerInterceptor {
       public void onMessage(ReqT message) {
         if (message instanceof SwhidRequest request && request.swhidCount() > maxSwhids) {
           rejected = true;
-          call.close(Status.INVALID_ARGUMENT.withDescription("the request names " + request.swhidCount()
-              + " SWHIDs; at most " + maxSwhids + " are allowed per request"), new Metadata());
+          call.close(
+              Status.INVALID_ARGUMENT.withDescription(
+                  "the request names "
+                      + request.swhidCount()
+                      + " SWHIDs; at most "
+                      + maxSwhids
+                      + " are allowed per request"),
+              new Metadata());
           return;
         }
         super.onMessage(message);

@@ -19,56 +19,80 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The {@code --tls-cert} and {@code --tls-key} of {@code serve}, checked at start: the key must
- * be a PKCS#8 PEM private key that belongs to the first certificate of the chain (otherwise every
+ * The {@code --tls-cert} and {@code --tls-key} of {@code serve}, checked at start: the key must be
+ * a PKCS#8 PEM private key that belongs to the first certificate of the chain (otherwise every
  * handshake would fail later, with nothing in the server's log).
  */
 final class TlsKeyPair {
-  private static final Pattern PKCS8 = Pattern.compile(
-      "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
+  private static final Pattern PKCS8 =
+      Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
 
   private TlsKeyPair() {}
 
-  /** @throws IllegalArgumentException one line saying which file is wrong and why */
+  /**
+   * @throws IllegalArgumentException one line saying which file is wrong and why
+   */
   static void check(Path certificateFile, Path keyFile) {
     X509Certificate certificate;
     try (InputStream in = Files.newInputStream(certificateFile)) {
-      certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      certificate =
+          (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("--tls-cert " + certificateFile + ": not a PEM certificate: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "--tls-cert " + certificateFile + ": not a PEM certificate: " + e.getMessage(), e);
     }
     PublicKey publicKey = certificate.getPublicKey();
     Matcher pem;
     try {
       pem = PKCS8.matcher(Files.readString(keyFile, StandardCharsets.US_ASCII));
     } catch (IOException e) {
-      throw new IllegalArgumentException("--tls-key " + keyFile + ": cannot read: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "--tls-key " + keyFile + ": cannot read: " + e.getMessage(), e);
     }
     if (!pem.find()) {
-      throw new IllegalArgumentException("--tls-key " + keyFile + ": not a PKCS#8 PEM private key"
-          + " (BEGIN PRIVATE KEY; convert with openssl pkcs8 -topk8 -nocrypt)");
+      throw new IllegalArgumentException(
+          "--tls-key "
+              + keyFile
+              + ": not a PKCS#8 PEM private key"
+              + " (BEGIN PRIVATE KEY; convert with openssl pkcs8 -topk8 -nocrypt)");
     }
     PrivateKey privateKey;
     try {
       byte[] der = Base64.getMimeDecoder().decode(pem.group(1));
-      privateKey = KeyFactory.getInstance(publicKey.getAlgorithm()).generatePrivate(new PKCS8EncodedKeySpec(der));
+      privateKey =
+          KeyFactory.getInstance(publicKey.getAlgorithm())
+              .generatePrivate(new PKCS8EncodedKeySpec(der));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("--tls-key " + keyFile + " does not belong to the " + publicKey.getAlgorithm()
-          + " certificate of --tls-cert " + certificateFile + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "--tls-key "
+              + keyFile
+              + " does not belong to the "
+              + publicKey.getAlgorithm()
+              + " certificate of --tls-cert "
+              + certificateFile
+              + ": "
+              + e.getMessage(),
+          e);
     }
     if (!signsFor(privateKey, publicKey)) {
-      throw new IllegalArgumentException("--tls-key " + keyFile + " does not belong to the certificate "
-          + certificate.getSubjectX500Principal().getName() + " of --tls-cert " + certificateFile);
+      throw new IllegalArgumentException(
+          "--tls-key "
+              + keyFile
+              + " does not belong to the certificate "
+              + certificate.getSubjectX500Principal().getName()
+              + " of --tls-cert "
+              + certificateFile);
     }
   }
 
   /** Whether a signature made with {@code privateKey} verifies with {@code publicKey}. */
   private static boolean signsFor(PrivateKey privateKey, PublicKey publicKey) {
-    String algorithm = switch (publicKey.getAlgorithm()) {
-      case "RSA" -> "SHA256withRSA";
-      case "EC" -> "SHA256withECDSA";
-      default -> publicKey.getAlgorithm(); // Ed25519, Ed448, EdDSA
-    };
+    String algorithm =
+        switch (publicKey.getAlgorithm()) {
+          case "RSA" -> "SHA256withRSA";
+          case "EC" -> "SHA256withECDSA";
+          default -> publicKey.getAlgorithm(); // Ed25519, Ed448, EdDSA
+        };
     byte[] challenge = new byte[32];
     new SecureRandom().nextBytes(challenge);
     try {

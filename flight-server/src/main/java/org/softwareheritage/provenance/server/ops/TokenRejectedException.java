@@ -1,8 +1,8 @@
 package org.softwareheritage.provenance.server.ops;
 
 /**
- * A bearer token that is not accepted: invalid (UNAUTHENTICATED) or valid without the required
- * role (PERMISSION_DENIED). The reason is logged, never sent to the client.
+ * A bearer token that is not accepted: invalid (UNAUTHENTICATED) or valid without the required role
+ * (PERMISSION_DENIED). The reason is logged, never sent to the client.
  */
 public final class TokenRejectedException extends Exception {
   private final boolean permissionDenied;

@@ -17,16 +17,17 @@ import org.softwareheritage.provenance.server.storage.StoredTable;
  */
 public final class ProvenanceQueries {
   /**
-   * Batches of at most this many SWHIDs ask for their pages ahead (WhereIsOne, whose latency a
-   * cold page multiplies); for the bulk calls, measured by throughput, a system call per page and
-   * step would cost more than their warm lookups.
+   * Batches of at most this many SWHIDs ask for their pages ahead (WhereIsOne, whose latency a cold
+   * page multiplies); for the bulk calls, measured by throughput, a system call per page and step
+   * would cost more than their warm lookups.
    */
   private static final int LOOKUPS_READ_AHEAD = 4;
+
   /**
-   * A first step slower than this read its page from disk (4 KiB: 60 µs or more here, against
-   * well under a microsecond from memory), so the following pages are likely on disk too: only
-   * then is asking for them ahead worth its system calls (5-8 µs each on this VM, which would add
-   * 10 % to a warm WhereIsOne).
+   * A first step slower than this read its page from disk (4 KiB: 60 µs or more here, against well
+   * under a microsecond from memory), so the following pages are likely on disk too: only then is
+   * asking for them ahead worth its system calls (5-8 µs each on this VM, which would add 10 % to a
+   * warm WhereIsOne).
    */
   private static final long COLD_STEP_NANOS = 20_000;
 
@@ -40,7 +41,10 @@ public final class ProvenanceQueries {
     this(index, COLD_STEP_NANOS);
   }
 
-  /** Queries that read ahead when a first step takes over {@code coldStepNanos} (0: always, on a mapped index). */
+  /**
+   * Queries that read ahead when a first step takes over {@code coldStepNanos} (0: always, on a
+   * mapped index).
+   */
   ProvenanceQueries(ProvenanceIndex index, long coldStepNanos) {
     this.index = index;
     this.coldStepNanos = coldStepNanos;
@@ -54,19 +58,22 @@ public final class ProvenanceQueries {
   }
 
   /**
-   * Looks up the earliest anchors of {@code count} SWHIDs (types and hashes from SWHID
-   * {@code from} on, as {@link NodeIndex#candidates} takes them) into {@code batch}. Each step
-   * reads the memory of every SWHID in one loop, so that their cache misses overlap. For a few
-   * SWHIDs on a mapped index whose first step had to wait for the disk, each step also asks for
-   * the pages of the next one ahead, so that the disk reads of a step overlap instead of waiting
-   * for each other.
-   * Lookups {@code fields} does not need are skipped (their answers are -1 or
-   * {@link ProvenanceIndex#NO_DATE}).
+   * Looks up the earliest anchors of {@code count} SWHIDs (types and hashes from SWHID {@code from}
+   * on, as {@link NodeIndex#candidates} takes them) into {@code batch}. Each step reads the memory
+   * of every SWHID in one loop, so that their cache misses overlap. For a few SWHIDs on a mapped
+   * index whose first step had to wait for the disk, each step also asks for the pages of the next
+   * one ahead, so that the disk reads of a step overlap instead of waiting for each other. Lookups
+   * {@code fields} does not need are skipped (their answers are -1 or {@link
+   * ProvenanceIndex#NO_DATE}).
    */
-  public void lookUp(byte[] types, byte[] hashes, int from, int count, ResultFields fields, LookupBatch batch) {
+  public void lookUp(
+      byte[] types, byte[] hashes, int from, int count, ResultFields fields, LookupBatch batch) {
     long started = System.nanoTime();
     nodes.candidates(hashes, from, count, batch.rows, batch.positions);
-    boolean ahead = count <= LOOKUPS_READ_AHEAD && index.isMapped() && System.nanoTime() - started >= coldStepNanos;
+    boolean ahead =
+        count <= LOOKUPS_READ_AHEAD
+            && index.isMapped()
+            && System.nanoTime() - started >= coldStepNanos;
     for (int i = 0; ahead && i < count; i++) {
       if (batch.rows[i] >= 0) {
         index.willNeedNode(batch.rows[i]);
@@ -87,7 +94,8 @@ public final class ProvenanceQueries {
     }
     for (int i = 0; i < count; i++) {
       long anchor = batch.anchorRows[i];
-      batch.dates[i] = anchor < 0 || !fields.anchor() ? ProvenanceIndex.NO_DATE : index.revrelDate(anchor);
+      batch.dates[i] =
+          anchor < 0 || !fields.anchor() ? ProvenanceIndex.NO_DATE : index.revrelDate(anchor);
       batch.originRows[i] = anchor < 0 || !fields.origin() ? -1 : index.originRow(anchor);
     }
   }
@@ -102,31 +110,37 @@ public final class ProvenanceQueries {
 
   /**
    * A cursor over every anchor of one node, each with its author date and smallest origin. A
-   * revision or release is its own anchor. A directory's anchors are its rows of
-   * {@code frontier_directories_in_revisions}, earliest first. A content's anchors are its rows
-   * of {@code contents_in_revisions_without_frontiers} (earliest first), then, for each frontier
-   * directory containing it (by directory id, as {@code contents_in_frontier_directories} is
-   * sorted), that directory's anchors: a revision reaching the content through several
-   * directories comes once per directory (repeats within one list are dropped). The cursor holds a
-   * few positions whatever the number of anchors, and asks {@code cancelled} before each
-   * directory, so that a content in a million directories without anchors stops when its call does.
+   * revision or release is its own anchor. A directory's anchors are its rows of {@code
+   * frontier_directories_in_revisions}, earliest first. A content's anchors are its rows of {@code
+   * contents_in_revisions_without_frontiers} (earliest first), then, for each frontier directory
+   * containing it (by directory id, as {@code contents_in_frontier_directories} is sorted), that
+   * directory's anchors: a revision reaching the content through several directories comes once per
+   * directory (repeats within one list are dropped). The cursor holds a few positions whatever the
+   * number of anchors, and asks {@code cancelled} before each directory, so that a content in a
+   * million directories without anchors stops when its call does.
    */
   public final class Anchors {
     private final BooleanSupplier cancelled;
-    private final KeyRangeIndex directoriesInRevisions = index.keys(ProvenanceTable.DIRECTORIES_IN_REVISIONS);
+    private final KeyRangeIndex directoriesInRevisions =
+        index.keys(ProvenanceTable.DIRECTORIES_IN_REVISIONS);
+
     /** The rows of contents_in_frontier_directories still to visit (contents only). */
     private long nextDirectory;
+
     private long directoriesEnd;
     private final long directoryIds;
     private long previousDirectory;
     private boolean hasDirectory;
+
     /** The rows of the table being read, and the addresses of its revrel and date columns. */
     private long next;
+
     private long end;
     private long revrelIds;
     private long revrelDates;
     private long previousRevrel;
     private boolean hasPrevious;
+
     /** The node's own row while it is still to be returned (a revision or release), else -1. */
     private long self = -1;
 
@@ -148,8 +162,7 @@ public final class ProvenanceQueries {
           nextDirectory = directories.start();
           directoriesEnd = directories.end();
         }
-        default -> {
-        }
+        default -> {}
       }
     }
 
@@ -179,7 +192,8 @@ public final class ProvenanceQueries {
             previousRevrel = revrel;
             long revrelRow = ids.row(revrel);
             if (revrelRow < 0) {
-              throw new IllegalStateException("revision or release " + Long.toUnsignedString(revrel) + " is not in nodes");
+              throw new IllegalStateException(
+                  "revision or release " + Long.toUnsignedString(revrel) + " is not in nodes");
             }
             set(revrelRow, date);
             return true;

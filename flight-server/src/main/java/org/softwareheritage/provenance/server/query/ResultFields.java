@@ -4,8 +4,8 @@ import java.util.Collection;
 
 /**
  * Which fields of a provenance answer a caller wants; work for the others is skipped (no origin
- * lookup unless {@code origin} is wanted, no anchor lookup unless {@code anchor} or
- * {@code origin} is).
+ * lookup unless {@code origin} is wanted, no anchor lookup unless {@code anchor} or {@code origin}
+ * is).
  */
 public record ResultFields(boolean swhid, boolean anchor, boolean origin) {
   /** Every field, the default when a request has no mask. */
@@ -13,6 +13,7 @@ public record ResultFields(boolean swhid, boolean anchor, boolean origin) {
 
   /** Field names, as in a {@code google.protobuf.FieldMask}. */
   public static final String SWHID = "swhid";
+
   public static final String ANCHOR = "anchor";
   public static final String ORIGIN = "origin";
 
@@ -30,8 +31,9 @@ public record ResultFields(boolean swhid, boolean anchor, boolean origin) {
         case SWHID -> swhid = true;
         case ANCHOR -> anchor = true;
         case ORIGIN -> origin = true;
-        default -> throw new IllegalArgumentException(
-            "unknown field mask path '" + path + "', expected swhid, anchor or origin");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown field mask path '" + path + "', expected swhid, anchor or origin");
       }
     }
     return new ResultFields(swhid, anchor, origin);

@@ -63,10 +63,15 @@ public enum ColumnKind {
   public Field memoryField(String name) {
     return switch (this) {
       case NODE_ID -> Field.notNullable(name, new ArrowType.Int(64, false));
-      case NODE_TYPE -> new Field(name,
-          new FieldType(false, new ArrowType.Int(8, true),
-              new DictionaryEncoding(NODE_TYPE_DICTIONARY_ID, false, new ArrowType.Int(8, true))),
-          List.of());
+      case NODE_TYPE ->
+          new Field(
+              name,
+              new FieldType(
+                  false,
+                  new ArrowType.Int(8, true),
+                  new DictionaryEncoding(
+                      NODE_TYPE_DICTIONARY_ID, false, new ArrowType.Int(8, true))),
+              List.of());
       case SHA1_GIT -> Field.notNullable(name, new ArrowType.FixedSizeBinary(20));
       case TIMESTAMP -> Field.notNullable(name, new ArrowType.Timestamp(TimeUnit.SECOND, "UTC"));
       case URL -> Field.notNullable(name, ArrowType.Utf8.INSTANCE);

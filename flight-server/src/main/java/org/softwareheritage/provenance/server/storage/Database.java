@@ -17,18 +17,20 @@ public final class Database {
   }
 
   /**
-   * Loads the lookup columns of every table of the database at {@code location} into
-   * {@code store}, scanning with {@code allocator}, {@code threads} tables at a time. Each
-   * concurrent scan holds its own native buffers, which Arrow's allocator keeps after the scan
-   * (about 200 MB at scale 10), so a server loads one table at a time and an index build as many
-   * as it has cores. Every load has ended when this returns or throws.
+   * Loads the lookup columns of every table of the database at {@code location} into {@code store},
+   * scanning with {@code allocator}, {@code threads} tables at a time. Each concurrent scan holds
+   * its own native buffers, which Arrow's allocator keeps after the scan (about 200 MB at scale
+   * 10), so a server loads one table at a time and an index build as many as it has cores. Every
+   * load has ended when this returns or throws.
    *
    * @throws DatabaseLoadException naming the table, file and column at fault
    */
-  public static Database load(DatabaseLocation location, BufferAllocator allocator, RegionStore store, int threads) {
+  public static Database load(
+      DatabaseLocation location, BufferAllocator allocator, RegionStore store, int threads) {
     TableLoader loader = new TableLoader(allocator, location, store);
     Map<ProvenanceTable, Future<StoredTable>> loads = new EnumMap<>(ProvenanceTable.class);
-    ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("load-", 0).factory());
+    ExecutorService pool =
+        Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("load-", 0).factory());
     try {
       for (ProvenanceTable table : ProvenanceTable.values()) {
         loads.put(table, pool.submit(() -> loader.load(table)));
@@ -45,7 +47,8 @@ public final class Database {
         failure = failure == null ? e.getCause() : failure;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new DatabaseLoadException("interrupted while loading " + load.getKey().directory(), e);
+        throw new DatabaseLoadException(
+            "interrupted while loading " + load.getKey().directory(), e);
       }
     }
     if (failure instanceof RuntimeException e) {

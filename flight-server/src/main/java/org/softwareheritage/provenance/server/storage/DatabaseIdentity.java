@@ -12,17 +12,20 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What an index was built from, so that an index is never served with another database: the
- * Parquet files the tables are read from, each with its size and, when the database has a
- * {@code MANIFEST.sha256}, its SHA-256 from there. An object-store database is identified by its
- * URL only (its files cannot be listed from here).
+ * What an index was built from, so that an index is never served with another database: the Parquet
+ * files the tables are read from, each with its size and, when the database has a {@code
+ * MANIFEST.sha256}, its SHA-256 from there. An object-store database is identified by its URL only
+ * (its files cannot be listed from here).
  *
  * @param location the database's directory or URL, for messages
  * @param files the files, by path relative to the database root, in table order; empty for an
  *     object store
  */
 public record DatabaseIdentity(String location, List<File> files) {
-  /** One Parquet file: its path relative to the database root, size, and SHA-256 (null: no manifest). */
+  /**
+   * One Parquet file: its path relative to the database root, size, and SHA-256 (null: no
+   * manifest).
+   */
   public record File(String path, long bytes, String sha256) {}
 
   /** The identity of the database at {@code location} as it is now. */
@@ -42,7 +45,8 @@ public record DatabaseIdentity(String location, List<File> files) {
         }
       }
     } catch (IOException e) {
-      throw new DatabaseLoadException(location + ": cannot list the database: " + e.getMessage(), e);
+      throw new DatabaseLoadException(
+          location + ": cannot list the database: " + e.getMessage(), e);
     }
     return new DatabaseIdentity(location.toString(), List.copyOf(files));
   }
@@ -53,7 +57,8 @@ public record DatabaseIdentity(String location, List<File> files) {
    */
   public String differenceFrom(DatabaseIdentity now) {
     if (files.isEmpty() || now.files.isEmpty()) {
-      return files.isEmpty() && now.files.isEmpty() && location.equals(now.location) ? null
+      return files.isEmpty() && now.files.isEmpty() && location.equals(now.location)
+          ? null
           : "the index was built from " + location + ", not " + now.location;
     }
     Map<String, File> current = new HashMap<>();
@@ -64,7 +69,12 @@ public record DatabaseIdentity(String location, List<File> files) {
         return built.path() + " is gone from the database";
       }
       if (file.bytes() != built.bytes()) {
-        return built.path() + " changed size (" + built.bytes() + " bytes at index time, " + file.bytes() + " now)";
+        return built.path()
+            + " changed size ("
+            + built.bytes()
+            + " bytes at index time, "
+            + file.bytes()
+            + " now)";
       }
       if (!Objects.equals(file.sha256(), built.sha256())) {
         return built.path() + " has another SHA-256 in MANIFEST.sha256 than at index time";

@@ -56,19 +56,22 @@ public final class DatabaseLocation {
       throw new DatabaseLoadException("table " + table.directory() + ": missing directory " + dir);
     }
     try (Stream<Path> files = Files.walk(dir)) {
-      List<String> uris = files
-          .filter(Files::isRegularFile)
-          .filter(file -> file.getFileName().toString().endsWith(".parquet"))
-          .filter(file -> isVisible(dir.relativize(file)))
-          .sorted()
-          .map(file -> file.toUri().toString())
-          .toList();
+      List<String> uris =
+          files
+              .filter(Files::isRegularFile)
+              .filter(file -> file.getFileName().toString().endsWith(".parquet"))
+              .filter(file -> isVisible(dir.relativize(file)))
+              .sorted()
+              .map(file -> file.toUri().toString())
+              .toList();
       if (uris.isEmpty()) {
-        throw new DatabaseLoadException("table " + table.directory() + ": no .parquet file in " + dir);
+        throw new DatabaseLoadException(
+            "table " + table.directory() + ": no .parquet file in " + dir);
       }
       return uris;
     } catch (IOException | UncheckedIOException e) {
-      throw new DatabaseLoadException("table " + table.directory() + ": cannot list " + dir + ": " + e.getMessage(), e);
+      throw new DatabaseLoadException(
+          "table " + table.directory() + ": cannot list " + dir + ": " + e.getMessage(), e);
     }
   }
 

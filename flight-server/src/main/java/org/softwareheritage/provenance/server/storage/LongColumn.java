@@ -4,8 +4,8 @@ import org.apache.arrow.memory.util.MemoryUtil;
 
 /**
  * The values of a uint64 or timestamp column by row: read from its region, or, for a column of
- * consecutive values that is not stored (the ids of a nodes table numbered densely, as the
- * upstream graph numbers them), computed from the first one.
+ * consecutive values that is not stored (the ids of a nodes table numbered densely, as the upstream
+ * graph numbers them), computed from the first one.
  */
 public final class LongColumn {
   private final long address;

@@ -16,9 +16,15 @@ final class Madvise {
   private static final int MADV_RANDOM = 1;
   private static final int MADV_WILLNEED = 3;
   private static final long PAGE = 4096;
-  private static final MethodHandle MADVISE = Linker.nativeLinker().downcallHandle(
-      Linker.nativeLinker().defaultLookup().find("madvise").orElseThrow(),
-      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+  private static final MethodHandle MADVISE =
+      Linker.nativeLinker()
+          .downcallHandle(
+              Linker.nativeLinker().defaultLookup().find("madvise").orElseThrow(),
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_LONG,
+                  ValueLayout.JAVA_LONG,
+                  ValueLayout.JAVA_INT));
 
   private Madvise() {}
 

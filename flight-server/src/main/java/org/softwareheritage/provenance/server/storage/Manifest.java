@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code MANIFEST.sha256} at the root of a database: the SHA-256 of every Parquet file the tables
- * are read from, in {@code sha256sum} format ({@code HEX  RELATIVE/PATH}), so
- * {@code sha256sum -c MANIFEST.sha256} checks it too. The set of files must match exactly: a
- * missing file loses rows, and an extra one (a stray copy) doubles them.
+ * are read from, in {@code sha256sum} format ({@code HEX RELATIVE/PATH}), so {@code sha256sum -c
+ * MANIFEST.sha256} checks it too. The set of files must match exactly: a missing file loses rows,
+ * and an extra one (a stray copy) doubles them.
  */
 public final class Manifest {
   public static final String FILE_NAME = "MANIFEST.sha256";
@@ -71,16 +71,22 @@ public final class Manifest {
     Path root = location.localRoot();
     if (root == null) {
       if (verification == Verification.REQUIRE) {
-        throw new DatabaseLoadException(location + ": --verify-manifest=require needs a local database, "
-            + "the " + FILE_NAME + " of an object store cannot be checked");
+        throw new DatabaseLoadException(
+            location
+                + ": --verify-manifest=require needs a local database, "
+                + "the "
+                + FILE_NAME
+                + " of an object store cannot be checked");
       }
       LOG.warn("{}: an object store, {} not checked", location, FILE_NAME);
       return;
     }
     if (!Files.exists(root.resolve(FILE_NAME))) {
       if (verification == Verification.REQUIRE) {
-        throw new DatabaseLoadException(root.resolve(FILE_NAME) + ": missing, and --verify-manifest=require"
-            + " (write it with verify --write-manifest)");
+        throw new DatabaseLoadException(
+            root.resolve(FILE_NAME)
+                + ": missing, and --verify-manifest=require"
+                + " (write it with verify --write-manifest)");
       }
       LOG.warn("{}: missing, the database files are not checked", root.resolve(FILE_NAME));
       return;
@@ -90,13 +96,24 @@ public final class Manifest {
     try {
       problems = check(root);
     } catch (IOException | UncheckedIOException e) {
-      throw new DatabaseLoadException(root.resolve(FILE_NAME) + ": cannot check: " + e.getMessage(), e);
+      throw new DatabaseLoadException(
+          root.resolve(FILE_NAME) + ": cannot check: " + e.getMessage(), e);
     }
     if (!problems.isEmpty()) {
-      throw new DatabaseLoadException(root + " does not match " + FILE_NAME + ": " + problems.get(0)
-          + (problems.size() == 1 ? "" : " (and " + (problems.size() - 1) + " more problems, see verify)"));
+      throw new DatabaseLoadException(
+          root
+              + " does not match "
+              + FILE_NAME
+              + ": "
+              + problems.get(0)
+              + (problems.size() == 1
+                  ? ""
+                  : " (and " + (problems.size() - 1) + " more problems, see verify)"));
     }
-    LOG.info("{}: every file matches, checked in {} ms", root.resolve(FILE_NAME), (System.nanoTime() - start) / 1_000_000);
+    LOG.info(
+        "{}: every file matches, checked in {} ms",
+        root.resolve(FILE_NAME),
+        (System.nanoTime() - start) / 1_000_000);
   }
 
   /** Writes the manifest of the database in {@code root}. */
@@ -167,7 +184,8 @@ public final class Manifest {
           files.put(location.localRoot().relativize(file).toString().replace('\\', '/'), file);
         }
       } catch (DatabaseLoadException e) {
-        // A missing table is reported by the verifier and the loader; the manifest covers the files there are.
+        // A missing table is reported by the verifier and the loader; the manifest covers the files
+        // there are.
         continue;
       }
     }
@@ -183,7 +201,9 @@ public final class Manifest {
     Progress progress = new Progress(files.size(), totalBytes);
     int threads = Math.max(1, Math.min(files.size(), Runtime.getRuntime().availableProcessors()));
     Map<String, Future<String>> pending = new LinkedHashMap<>();
-    ExecutorService hashers = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("manifest-", 0).daemon().factory());
+    ExecutorService hashers =
+        Executors.newFixedThreadPool(
+            threads, Thread.ofPlatform().name("manifest-", 0).daemon().factory());
     try {
       for (Map.Entry<String, Path> file : files.entrySet()) {
         pending.put(file.getKey(), hashers.submit(() -> sha256(file.getValue(), progress)));
@@ -242,8 +262,13 @@ public final class Manifest {
       long now = System.nanoTime();
       long last = lastLog.get();
       if (now - last >= PROGRESS_NANOS && lastLog.compareAndSet(last, now)) {
-        LOG.info("checking {}: {} of {} files, {} of {} MiB", FILE_NAME, files.get(), totalFiles,
-            bytes.get() >> 20, totalBytes >> 20);
+        LOG.info(
+            "checking {}: {} of {} files, {} of {} MiB",
+            FILE_NAME,
+            files.get(),
+            totalFiles,
+            bytes.get() >> 20,
+            totalBytes >> 20);
       }
     }
 

@@ -33,8 +33,14 @@ public final class Progress {
       nextReport = now + EVERY_NANOS;
       double seconds = (now - start) / 1e9;
       double rate = done / seconds;
-      LOG.info("{}: {} of {} rows ({}%), {} rows/s, about {} s left", step, done, total,
-          total == 0 ? 100 : done * 100 / total, Math.round(rate), rate == 0 ? "?" : Math.round((total - done) / rate));
+      LOG.info(
+          "{}: {} of {} rows ({}%), {} rows/s, about {} s left",
+          step,
+          done,
+          total,
+          total == 0 ? 100 : done * 100 / total,
+          Math.round(rate),
+          rate == 0 ? "?" : Math.round((total - done) / rate));
     }
   }
 
@@ -42,7 +48,12 @@ public final class Progress {
   public void done() {
     double seconds = (System.nanoTime() - start) / 1e9;
     if (seconds >= EVERY_SECONDS) {
-      LOG.info("{}: {} rows in {} s ({} rows/s)", step, total, Math.round(seconds), Math.round(total / seconds));
+      LOG.info(
+          "{}: {} rows in {} s ({} rows/s)",
+          step,
+          total,
+          Math.round(seconds),
+          Math.round(total / seconds));
     } else {
       LOG.debug("{}: {} rows in {} ms", step, total, Math.round(seconds * 1000));
     }

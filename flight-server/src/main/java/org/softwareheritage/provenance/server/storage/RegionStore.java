@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What a database's serving state is made of: named {@link Region regions} of bytes (sorted
- * columns and indices) and named numbers (row counts, index parameters). The index builder writes
- * them; the servers read them. {@link MemoryStore} keeps them in native memory, {@link IndexDirectory}
- * in memory-mapped files. Closing the store releases every region.
+ * What a database's serving state is made of: named {@link Region regions} of bytes (sorted columns
+ * and indices) and named numbers (row counts, index parameters). The index builder writes them; the
+ * servers read them. {@link MemoryStore} keeps them in native memory, {@link IndexDirectory} in
+ * memory-mapped files. Closing the store releases every region.
  */
 public abstract class RegionStore implements AutoCloseable {
   private final Map<String, Region> regions = new LinkedHashMap<>();
@@ -108,23 +108,28 @@ public abstract class RegionStore implements AutoCloseable {
    * {@code region}.
    */
   public void write(Region region, long offset, long source, long length) {
-    MemorySegment.copy(MemorySegment.ofAddress(source).reinterpret(length), 0,
-        MemorySegment.ofAddress(region.at(offset)).reinterpret(length), 0, length);
+    MemorySegment.copy(
+        MemorySegment.ofAddress(source).reinterpret(length),
+        0,
+        MemorySegment.ofAddress(region.at(offset)).reinterpret(length),
+        0,
+        length);
   }
 
   /**
    * Starts saving the regions made so far in the background (a build's loaded tables, while the
    * indices are computed), so that finishing the build has less left to wait for.
    */
-  public void saveInBackground() {
-  }
+  public void saveInBackground() {}
 
-  /** Whether the regions are mapped from files (their pages in the OS page cache), not native memory. */
+  /**
+   * Whether the regions are mapped from files (their pages in the OS page cache), not native
+   * memory.
+   */
   public abstract boolean isMapped();
 
   /** Advises the kernel that [address, address + length) of a region will be read soon. */
-  public void willNeed(long address, long length) {
-  }
+  public void willNeed(long address, long length) {}
 
   /** Regions as read at open, for subclasses that map existing files. */
   protected final synchronized void add(Region region) {

@@ -9,11 +9,11 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * One table of the database as stored for serving: its lookup columns, rows in the table's
- * {@link ProvenanceTable#sortKey() sort order}, each column a {@link Region} of little-endian
- * values (8 bytes per id or date, 20 per sha1_git, 1 per node type) and, for URLs, a region of
- * 8-byte offsets beside the bytes; a column of consecutive ids is computed instead of stored.
- * Row numbers are 64-bit.
+ * One table of the database as stored for serving: its lookup columns, rows in the table's {@link
+ * ProvenanceTable#sortKey() sort order}, each column a {@link Region} of little-endian values (8
+ * bytes per id or date, 20 per sha1_git, 1 per node type) and, for URLs, a region of 8-byte offsets
+ * beside the bytes; a column of consecutive ids is computed instead of stored. Row numbers are
+ * 64-bit.
  */
 public final class StoredTable {
   private final ProvenanceTable table;
@@ -35,9 +35,15 @@ public final class StoredTable {
       }
       long bytes = stored.column(column.name()).length();
       if (column.kind().width() > 0 && bytes != stored.rows * column.kind().width()
-          || column.kind().width() == 0 && stored.offsets(column.name()).length() != (stored.rows + 1) * Long.BYTES) {
-        throw new DatabaseLoadException(store + ": " + regionName(table, column.name()) + " does not hold "
-            + stored.rows + " rows");
+          || column.kind().width() == 0
+              && stored.offsets(column.name()).length() != (stored.rows + 1) * Long.BYTES) {
+        throw new DatabaseLoadException(
+            store
+                + ": "
+                + regionName(table, column.name())
+                + " does not hold "
+                + stored.rows
+                + " rows");
       }
     }
     return stored;
@@ -66,8 +72,8 @@ public final class StoredTable {
   }
 
   /**
-   * Stops storing {@code column}, whose values are {@code first}, {@code first + 1}, … (the
-   * caller checked): they are computed from then on.
+   * Stops storing {@code column}, whose values are {@code first}, {@code first + 1}, … (the caller
+   * checked): they are computed from then on.
    */
   public void computeConsecutive(String column, long first) {
     store.delete(regionName(table, checked(column)));
@@ -76,7 +82,8 @@ public final class StoredTable {
 
   /** Whether {@code column} is computed rather than stored (see {@link #computeConsecutive}). */
   public boolean isComputed(String column) {
-    return !store.has(regionName(table, checked(column))) && store.numbers().containsKey(firstKey(table, column));
+    return !store.has(regionName(table, checked(column)))
+        && store.numbers().containsKey(firstKey(table, column));
   }
 
   public ProvenanceTable table() {
@@ -109,7 +116,8 @@ public final class StoredTable {
 
   /** The values of a uint64 or timestamp column, stored or computed. */
   public LongColumn longs(String column) {
-    return isComputed(column) ? LongColumn.consecutive(store.number(firstKey(table, column)))
+    return isComputed(column)
+        ? LongColumn.consecutive(store.number(firstKey(table, column)))
         : LongColumn.stored(column(column));
   }
 
@@ -124,8 +132,13 @@ public final class StoredTable {
   }
 
   public ColumnKind kind(String column) {
-    return table.columns().stream().filter(c -> c.name().equals(column)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("table " + table.directory() + " has no column " + column))
+    return table.columns().stream()
+        .filter(c -> c.name().equals(column))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "table " + table.directory() + " has no column " + column))
         .kind();
   }
 
@@ -134,7 +147,10 @@ public final class StoredTable {
     return table.columns().stream().map(ProvenanceTable.Column::name).toList();
   }
 
-  /** The schema of {@code columns}, as vectors hold them (a dictionary-encoded column as its indices). */
+  /**
+   * The schema of {@code columns}, as vectors hold them (a dictionary-encoded column as its
+   * indices).
+   */
   public Schema schema(List<String> columns) {
     List<Field> fields = new ArrayList<>();
     for (String column : columns) {
@@ -144,15 +160,20 @@ public final class StoredTable {
   }
 
   /**
-   * The schema of {@code columns} as Arrow IPC messages describe it, for Flight's schema answers:
-   * a dictionary-encoded column has the type of its values (the node type's strings).
+   * The schema of {@code columns} as Arrow IPC messages describe it, for Flight's schema answers: a
+   * dictionary-encoded column has the type of its values (the node type's strings).
    */
   public Schema messageSchema(List<String> columns) {
     List<Field> fields = new ArrayList<>();
     for (String column : columns) {
       Field field = field(column);
-      fields.add(field.getDictionary() == null ? field
-          : new Field(column, new FieldType(false, ArrowType.Utf8.INSTANCE, field.getDictionary()), List.of()));
+      fields.add(
+          field.getDictionary() == null
+              ? field
+              : new Field(
+                  column,
+                  new FieldType(false, ArrowType.Utf8.INSTANCE, field.getDictionary()),
+                  List.of()));
     }
     return new Schema(fields);
   }
@@ -162,7 +183,9 @@ public final class StoredTable {
     long bytes = 0;
     for (ProvenanceTable.Column column : table.columns()) {
       if (!isComputed(column.name())) {
-        bytes += column(column.name()).length() + (column.kind().width() == 0 ? offsets(column.name()).length() : 0);
+        bytes +=
+            column(column.name()).length()
+                + (column.kind().width() == 0 ? offsets(column.name()).length() : 0);
       }
     }
     return bytes;

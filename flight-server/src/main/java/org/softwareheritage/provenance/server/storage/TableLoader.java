@@ -27,10 +27,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.softwareheritage.provenance.swhid.ObjectType;
 
 /**
- * Reads the lookup columns of one table with Arrow's dataset API into the regions of a
- * {@link RegionStore}, normalised to one stored type per {@link ColumnKind}, then sorts the rows by
- * the table's sort key. Row counts are taken first (a scan with no column), so that every column
- * is written once, in place, at its final size.
+ * Reads the lookup columns of one table with Arrow's dataset API into the regions of a {@link
+ * RegionStore}, normalised to one stored type per {@link ColumnKind}, then sorts the rows by the
+ * table's sort key. Row counts are taken first (a scan with no column), so that every column is
+ * written once, in place, at its final size.
  */
 public final class TableLoader {
   /** Rows a table may have: row numbers are stored in 40 bits. */
@@ -38,11 +38,13 @@ public final class TableLoader {
 
   private static final long BATCH_ROWS = 1 << 17;
   private static final byte UNRESOLVED = -1;
+
   /** The three-letter tag of each object type, by ordinal, as {@link #packedTag} packs it. */
-  private static final int[] PACKED_TAGS = Arrays.stream(ObjectType.values())
-      .map(type -> type.tag().getBytes(StandardCharsets.US_ASCII))
-      .mapToInt(tag -> packedTag(tag[0], tag[1], tag[2]))
-      .toArray();
+  private static final int[] PACKED_TAGS =
+      Arrays.stream(ObjectType.values())
+          .map(type -> type.tag().getBytes(StandardCharsets.US_ASCII))
+          .mapToInt(tag -> packedTag(tag[0], tag[1], tag[2]))
+          .toArray();
 
   private final BufferAllocator allocator;
   private final DatabaseLocation location;
@@ -68,8 +70,14 @@ public final class TableLoader {
       rows += sourceRows[i];
     }
     if (rows > MAX_ROWS) {
-      throw new DatabaseLoadException("table " + table.directory() + ": " + rows + " rows, more than the " + MAX_ROWS
-          + " rows a table may have");
+      throw new DatabaseLoadException(
+          "table "
+              + table.directory()
+              + ": "
+              + rows
+              + " rows, more than the "
+              + MAX_ROWS
+              + " rows a table may have");
     }
     List<ProvenanceTable.Column> columns = table.columns();
     Target[] targets = new Target[columns.size()];
@@ -81,8 +89,15 @@ public final class TableLoader {
     for (int i = 0; i < sources.size(); i++) {
       long copied = copyRows(table, sources.get(i), columns, targets, offset, rows, progress);
       if (copied != sourceRows[i]) {
-        throw new DatabaseLoadException("table " + table.directory() + ", file " + sources.get(i)
-            + ": read " + copied + " rows, its metadata says " + sourceRows[i]);
+        throw new DatabaseLoadException(
+            "table "
+                + table.directory()
+                + ", file "
+                + sources.get(i)
+                + ": read "
+                + copied
+                + " rows, its metadata says "
+                + sourceRows[i]);
       }
       offset += copied;
     }
@@ -106,8 +121,14 @@ public final class TableLoader {
     Target(ProvenanceTable table, ProvenanceTable.Column column, long rows) {
       this.column = column;
       int width = column.kind().width();
-      this.values = store.create(StoredTable.regionName(table, column.name()), width > 0 ? rows * width : rows * 32);
-      this.offsets = width > 0 ? null : store.create(StoredTable.offsetsName(table, column.name()), (rows + 1) * Long.BYTES);
+      this.values =
+          store.create(
+              StoredTable.regionName(table, column.name()), width > 0 ? rows * width : rows * 32);
+      this.offsets =
+          width > 0
+              ? null
+              : store.create(
+                  StoredTable.offsetsName(table, column.name()), (rows + 1) * Long.BYTES);
     }
 
     /** Room for {@code more} bytes of variable-width values. */
@@ -126,41 +147,65 @@ public final class TableLoader {
   }
 
   private long countRows(ProvenanceTable table, String source) {
-    return scan(table, source, new String[0], reader -> {
-      long rows = 0;
-      while (reader.loadNextBatch()) {
-        rows += reader.getVectorSchemaRoot().getRowCount();
-      }
-      return rows;
-    });
+    return scan(
+        table,
+        source,
+        new String[0],
+        reader -> {
+          long rows = 0;
+          while (reader.loadNextBatch()) {
+            rows += reader.getVectorSchemaRoot().getRowCount();
+          }
+          return rows;
+        });
   }
 
-  private long copyRows(ProvenanceTable table, String source, List<ProvenanceTable.Column> columns, Target[] targets,
-      long offset, long rows, Progress progress) {
+  private long copyRows(
+      ProvenanceTable table,
+      String source,
+      List<ProvenanceTable.Column> columns,
+      Target[] targets,
+      long offset,
+      long rows,
+      Progress progress) {
     String[] projection = columns.stream().map(ProvenanceTable.Column::name).toArray(String[]::new);
-    return scan(table, source, projection, reader -> {
-      long row = offset;
-      while (reader.loadNextBatch()) {
-        VectorSchemaRoot batch = reader.getVectorSchemaRoot();
-        int count = batch.getRowCount();
-        if (row + count > rows) {
-          throw new DatabaseLoadException("table " + table.directory() + ", file " + source
-              + ": more rows than its metadata says");
-        }
-        for (int c = 0; c < columns.size(); c++) {
-          ProvenanceTable.Column column = columns.get(c);
-          FieldVector from = batch.getVector(column.name());
-          if (from.getNullCount() > 0) {
-            throw new DatabaseLoadException("table " + table.directory() + ", file " + source
-                + ", column " + column.name() + ": null values, the column must be non-null");
+    return scan(
+        table,
+        source,
+        projection,
+        reader -> {
+          long row = offset;
+          while (reader.loadNextBatch()) {
+            VectorSchemaRoot batch = reader.getVectorSchemaRoot();
+            int count = batch.getRowCount();
+            if (row + count > rows) {
+              throw new DatabaseLoadException(
+                  "table "
+                      + table.directory()
+                      + ", file "
+                      + source
+                      + ": more rows than its metadata says");
+            }
+            for (int c = 0; c < columns.size(); c++) {
+              ProvenanceTable.Column column = columns.get(c);
+              FieldVector from = batch.getVector(column.name());
+              if (from.getNullCount() > 0) {
+                throw new DatabaseLoadException(
+                    "table "
+                        + table.directory()
+                        + ", file "
+                        + source
+                        + ", column "
+                        + column.name()
+                        + ": null values, the column must be non-null");
+              }
+              copy(table, source, from, reader, targets[c], row, count);
+            }
+            row += count;
+            progress.advance(count);
           }
-          copy(table, source, from, reader, targets[c], row, count);
-        }
-        row += count;
-        progress.advance(count);
-      }
-      return row - offset;
-    });
+          return row - offset;
+        });
   }
 
   private interface ReaderTask {
@@ -169,8 +214,9 @@ public final class TableLoader {
 
   private long scan(ProvenanceTable table, String source, String[] projection, ReaderTask task) {
     String where = "table " + table.directory() + ", file " + source;
-    try (DatasetFactory factory = new FileSystemDatasetFactory(
-        allocator, NativeMemoryPool.getDefault(), FileFormat.PARQUET, source)) {
+    try (DatasetFactory factory =
+        new FileSystemDatasetFactory(
+            allocator, NativeMemoryPool.getDefault(), FileFormat.PARQUET, source)) {
       checkSchema(where, factory.inspect(), table.columns());
       try (Dataset dataset = factory.finish();
           Scanner scanner = dataset.newScan(new ScanOptions(BATCH_ROWS, Optional.of(projection)));
@@ -184,28 +230,45 @@ public final class TableLoader {
     }
   }
 
-  private static void checkSchema(String where, Schema schema, List<ProvenanceTable.Column> columns) {
+  private static void checkSchema(
+      String where, Schema schema, List<ProvenanceTable.Column> columns) {
     for (ProvenanceTable.Column column : columns) {
-      Field field = schema.getFields().stream()
-          .filter(f -> f.getName().equals(column.name())).findFirst().orElse(null);
+      Field field =
+          schema.getFields().stream()
+              .filter(f -> f.getName().equals(column.name()))
+              .findFirst()
+              .orElse(null);
       if (field == null) {
         throw new DatabaseLoadException(where + ", column " + column.name() + ": missing column");
       }
       if (!column.kind().accepts(field)) {
-        throw new DatabaseLoadException(where + ", column " + column.name() + ": type " + field.getType()
-            + (field.getDictionary() != null ? " (dictionary-encoded)" : "")
-            + ", expected " + column.kind().expected());
+        throw new DatabaseLoadException(
+            where
+                + ", column "
+                + column.name()
+                + ": type "
+                + field.getType()
+                + (field.getDictionary() != null ? " (dictionary-encoded)" : "")
+                + ", expected "
+                + column.kind().expected());
       }
     }
   }
 
-  private void copy(ProvenanceTable table, String source, FieldVector from, DictionaryProvider dictionaries,
-      Target to, long row, int count) {
+  private void copy(
+      ProvenanceTable table,
+      String source,
+      FieldVector from,
+      DictionaryProvider dictionaries,
+      Target to,
+      long row,
+      int count) {
     switch (to.column.kind()) {
       case NODE_ID, SHA1_GIT -> copyFixedWidth((BaseFixedWidthVector) from, to.values, row, count);
       case TIMESTAMP -> copyTimestamps((TimeStampVector) from, to.values, row, count);
       case URL, PATH -> copyVariableWidth((BaseVariableWidthVector) from, to, row, count);
-      case NODE_TYPE -> copyNodeTypes(table, source, to.column, from, dictionaries, to.values, row, count);
+      case NODE_TYPE ->
+          copyNodeTypes(table, source, to.column, from, dictionaries, to.values, row, count);
       default -> throw new IllegalStateException("unexpected column kind " + to.column.kind());
     }
   }
@@ -217,12 +280,13 @@ public final class TableLoader {
 
   /** Copies timestamps as seconds, converted in the batch's own buffer first. */
   private void copyTimestamps(TimeStampVector from, Region to, long row, int count) {
-    long perSecond = switch (((ArrowType.Timestamp) from.getField().getType()).getUnit()) {
-      case SECOND -> 1;
-      case MILLISECOND -> 1_000;
-      case MICROSECOND -> 1_000_000;
-      case NANOSECOND -> 1_000_000_000;
-    };
+    long perSecond =
+        switch (((ArrowType.Timestamp) from.getField().getType()).getUnit()) {
+          case SECOND -> 1;
+          case MILLISECOND -> 1_000;
+          case MICROSECOND -> 1_000_000;
+          case NANOSECOND -> 1_000_000_000;
+        };
     long values = from.getDataBufferAddress();
     for (int i = 0; perSecond > 1 && i < count; i++) {
       long address = values + ((long) i << 3);
@@ -244,11 +308,19 @@ public final class TableLoader {
     to.bytes += bytes;
   }
 
-  private static void copyNodeTypes(ProvenanceTable table, String source, ProvenanceTable.Column column,
-      FieldVector from, DictionaryProvider dictionaries, Region to, long row, int count) {
+  private static void copyNodeTypes(
+      ProvenanceTable table,
+      String source,
+      ProvenanceTable.Column column,
+      FieldVector from,
+      DictionaryProvider dictionaries,
+      Region to,
+      long row,
+      int count) {
     long target = to.at(row);
     if (from.getField().getDictionary() != null) {
-      VarCharVector tags = (VarCharVector) dictionaries.lookup(from.getField().getDictionary().getId()).getVector();
+      VarCharVector tags =
+          (VarCharVector) dictionaries.lookup(from.getField().getDictionary().getId()).getVector();
       byte[] ordinals = new byte[tags.getValueCount()];
       Arrays.fill(ordinals, UNRESOLVED);
       BaseFixedWidthVector indices = (BaseFixedWidthVector) from;
@@ -257,8 +329,16 @@ public final class TableLoader {
       for (int i = 0; i < count; i++) {
         long index = dictionaryIndex(address, width, i);
         if (index < 0 || index >= ordinals.length) {
-          throw new DatabaseLoadException("table " + table.directory() + ", file " + source + ", column "
-              + column.name() + ": dictionary index " + index + " out of range");
+          throw new DatabaseLoadException(
+              "table "
+                  + table.directory()
+                  + ", file "
+                  + source
+                  + ", column "
+                  + column.name()
+                  + ": dictionary index "
+                  + index
+                  + " out of range");
         }
         if (ordinals[(int) index] == UNRESOLVED) {
           ordinals[(int) index] = typeOrdinal(table, source, column, tags, (int) index);
@@ -282,21 +362,39 @@ public final class TableLoader {
     };
   }
 
-  private static byte typeOrdinal(ProvenanceTable table, String source, ProvenanceTable.Column column,
-      VarCharVector tags, int index) {
-    long offsets = tags.getOffsetBufferAddress() + (long) index * BaseVariableWidthVector.OFFSET_WIDTH;
+  private static byte typeOrdinal(
+      ProvenanceTable table,
+      String source,
+      ProvenanceTable.Column column,
+      VarCharVector tags,
+      int index) {
+    long offsets =
+        tags.getOffsetBufferAddress() + (long) index * BaseVariableWidthVector.OFFSET_WIDTH;
     int start = MemoryUtil.getInt(offsets);
-    if (MemoryUtil.getInt(offsets + BaseVariableWidthVector.OFFSET_WIDTH) - start == 3 && !tags.isNull(index)) {
+    if (MemoryUtil.getInt(offsets + BaseVariableWidthVector.OFFSET_WIDTH) - start == 3
+        && !tags.isNull(index)) {
       long address = tags.getDataBufferAddress() + start;
-      int packed = packedTag(MemoryUtil.getByte(address), MemoryUtil.getByte(address + 1), MemoryUtil.getByte(address + 2));
+      int packed =
+          packedTag(
+              MemoryUtil.getByte(address),
+              MemoryUtil.getByte(address + 1),
+              MemoryUtil.getByte(address + 2));
       for (int ordinal = 0; ordinal < PACKED_TAGS.length; ordinal++) {
         if (PACKED_TAGS[ordinal] == packed) {
           return (byte) ordinal;
         }
       }
     }
-    throw new DatabaseLoadException("table " + table.directory() + ", file " + source + ", column "
-        + column.name() + ": unknown object type '" + tags.getObject(index) + "'");
+    throw new DatabaseLoadException(
+        "table "
+            + table.directory()
+            + ", file "
+            + source
+            + ", column "
+            + column.name()
+            + ": unknown object type '"
+            + tags.getObject(index)
+            + "'");
   }
 
   private static int packedTag(byte first, byte second, byte third) {

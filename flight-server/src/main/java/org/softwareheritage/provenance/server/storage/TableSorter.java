@@ -20,19 +20,22 @@ final class TableSorter {
     for (int k = 0; k < key.size(); k++) {
       String column = key.get(k);
       addresses[k] = store.region(StoredTable.regionName(table, column)).address();
-      unsigned[k] = table.columns().stream().anyMatch(c -> c.name().equals(column) && c.kind() == ColumnKind.NODE_ID);
+      unsigned[k] =
+          table.columns().stream()
+              .anyMatch(c -> c.name().equals(column) && c.kind() == ColumnKind.NODE_ID);
     }
-    RowOrder order = (a, b) -> {
-      for (int k = 0; k < addresses.length; k++) {
-        long x = MemoryUtil.getLong(addresses[k] + (a << 3));
-        long y = MemoryUtil.getLong(addresses[k] + (b << 3));
-        int c = unsigned[k] ? Long.compareUnsigned(x, y) : Long.compare(x, y);
-        if (c != 0) {
-          return c;
-        }
-      }
-      return Long.compare(a, b);
-    };
+    RowOrder order =
+        (a, b) -> {
+          for (int k = 0; k < addresses.length; k++) {
+            long x = MemoryUtil.getLong(addresses[k] + (a << 3));
+            long y = MemoryUtil.getLong(addresses[k] + (b << 3));
+            int c = unsigned[k] ? Long.compareUnsigned(x, y) : Long.compare(x, y);
+            if (c != 0) {
+              return c;
+            }
+          }
+          return Long.compare(a, b);
+        };
     if (isSorted(order, rows)) {
       return;
     }
@@ -41,8 +44,12 @@ final class TableSorter {
     for (long row = 0; row < rows; row++) {
       MemoryUtil.putLong(address + (row << 3), row);
     }
-    BigArrays.quickSort(0, rows,
-        (a, b) -> order.compare(MemoryUtil.getLong(address + (a << 3)), MemoryUtil.getLong(address + (b << 3))),
+    BigArrays.quickSort(
+        0,
+        rows,
+        (a, b) ->
+            order.compare(
+                MemoryUtil.getLong(address + (a << 3)), MemoryUtil.getLong(address + (b << 3))),
         (a, b) -> {
           long x = MemoryUtil.getLong(address + (a << 3));
           MemoryUtil.putLong(address + (a << 3), MemoryUtil.getLong(address + (b << 3)));
@@ -73,17 +80,20 @@ final class TableSorter {
     return true;
   }
 
-  private static void gatherFixed(RegionStore store, String name, int width, long permutation, long rows) {
+  private static void gatherFixed(
+      RegionStore store, String name, int width, long permutation, long rows) {
     Region from = store.region(name);
     Region to = store.create(name + ".sorted", from.length());
     for (long i = 0; i < rows; i++) {
-      MemoryUtil.copyMemory(from.at(MemoryUtil.getLong(permutation + (i << 3)) * width), to.at(i * width), width);
+      MemoryUtil.copyMemory(
+          from.at(MemoryUtil.getLong(permutation + (i << 3)) * width), to.at(i * width), width);
     }
     store.delete(name);
     store.rename(to.name(), name);
   }
 
-  private static void gatherVariable(RegionStore store, String name, String offsetsName, long permutation, long rows) {
+  private static void gatherVariable(
+      RegionStore store, String name, String offsetsName, long permutation, long rows) {
     Region from = store.region(name);
     Region fromOffsets = store.region(offsetsName);
     Region to = store.create(name + ".sorted", from.length());

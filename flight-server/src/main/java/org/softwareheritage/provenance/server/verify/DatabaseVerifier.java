@@ -29,7 +29,6 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 import org.softwareheritage.provenance.server.index.IndexedDatabase;
-import org.softwareheritage.provenance.server.storage.Columns;
 import org.softwareheritage.provenance.server.storage.ColumnKind;
 import org.softwareheritage.provenance.server.storage.DatabaseLoadException;
 import org.softwareheritage.provenance.server.storage.DatabaseLocation;
@@ -37,12 +36,12 @@ import org.softwareheritage.provenance.server.storage.MemoryStore;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 
 /**
- * Checks a local database for the restore procedure, reading Parquet footers with parquet-java
- * (no Hadoop): every file readable, every table's schema (converted to Arrow by parquet-arrow) has
- * the layout's columns with accepted types, row counts, and key ranges (from column statistics)
- * within the ids of {@code nodes} and {@code origins}; then, if all of that holds, loads the
- * database as {@code serve} does, which checks every reference between tables (not only a sample)
- * and the sort order.
+ * Checks a local database for the restore procedure, reading Parquet footers with parquet-java (no
+ * Hadoop): every file readable, every table's schema (converted to Arrow by parquet-arrow) has the
+ * layout's columns with accepted types, row counts, and key ranges (from column statistics) within
+ * the ids of {@code nodes} and {@code origins}; then, if all of that holds, loads the database as
+ * {@code serve} does, which checks every reference between tables (not only a sample) and the sort
+ * order.
  */
 public final class DatabaseVerifier {
   private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
@@ -60,9 +59,11 @@ public final class DatabaseVerifier {
     }
 
     Range union(Range other) {
-      return other == null ? this : new Range(
-          Long.compareUnsigned(min, other.min) <= 0 ? min : other.min,
-          Long.compareUnsigned(max, other.max) >= 0 ? max : other.max);
+      return other == null
+          ? this
+          : new Range(
+              Long.compareUnsigned(min, other.min) <= 0 ? min : other.min,
+              Long.compareUnsigned(max, other.max) >= 0 ? max : other.max);
     }
   }
 
@@ -75,7 +76,10 @@ public final class DatabaseVerifier {
     this.location = DatabaseLocation.of(root);
   }
 
-  /** Verifies the database in {@code root}, loading it with {@code allocator} if its files look right. */
+  /**
+   * Verifies the database in {@code root}, loading it with {@code allocator} if its files look
+   * right.
+   */
   public static Report verify(Path root, BufferAllocator allocator) {
     DatabaseVerifier verifier = new DatabaseVerifier(root);
     for (ProvenanceTable table : ProvenanceTable.values()) {
@@ -119,14 +123,15 @@ public final class DatabaseVerifier {
   }
 
   /**
-   * The footer of a Parquet file, read with parquet-java's metadata classes only: its file
-   * readers need Hadoop, which the server does not ship.
+   * The footer of a Parquet file, read with parquet-java's metadata classes only: its file readers
+   * need Hadoop, which the server does not ship.
    */
   public static ParquetMetadata readFooter(Path file) throws IOException {
     try (SeekableByteChannel channel = Files.newByteChannel(file)) {
       long size = channel.size();
       ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      if (size < 12 || readFully(channel.position(size - 8), tail) != 8
+      if (size < 12
+          || readFully(channel.position(size - 8), tail) != 8
           || !Arrays.equals(Arrays.copyOfRange(tail.array(), 4, 8), MAGIC)) {
         throw new IOException("no Parquet footer (file truncated?)");
       }
@@ -136,8 +141,8 @@ public final class DatabaseVerifier {
       }
       ByteBuffer footer = ByteBuffer.allocate(length);
       readFully(channel.position(size - 8 - length), footer);
-      return new ParquetMetadataConverter().fromParquetMetadata(
-          Util.readFileMetaData(new ByteArrayInputStream(footer.array())));
+      return new ParquetMetadataConverter()
+          .fromParquetMetadata(Util.readFileMetaData(new ByteArrayInputStream(footer.array())));
     }
   }
 
@@ -159,7 +164,11 @@ public final class DatabaseVerifier {
       return;
     }
     for (ProvenanceTable.Column column : table.allColumns()) {
-      Field field = arrow.getFields().stream().filter(f -> f.getName().equals(column.name())).findFirst().orElse(null);
+      Field field =
+          arrow.getFields().stream()
+              .filter(f -> f.getName().equals(column.name()))
+              .findFirst()
+              .orElse(null);
       if (field == null) {
         if (column.lookup()) {
           problems.add(where + ", column " + column.name() + ": missing column");
@@ -167,8 +176,14 @@ public final class DatabaseVerifier {
         continue;
       }
       if (!accepts(column.kind(), field, parquet.getType(column.name()))) {
-        problems.add(where + ", column " + column.name() + ": type " + field.getType() + ", expected "
-            + column.kind().expected());
+        problems.add(
+            where
+                + ", column "
+                + column.name()
+                + ": type "
+                + field.getType()
+                + ", expected "
+                + column.kind().expected());
       }
     }
   }
@@ -180,7 +195,8 @@ public final class DatabaseVerifier {
   private static boolean accepts(ColumnKind kind, Field field, Type parquet) {
     if (kind == ColumnKind.SHA1_GIT) {
       return parquet.isPrimitive()
-          && parquet.asPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY
+          && parquet.asPrimitiveType().getPrimitiveTypeName()
+              == PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY
           && parquet.asPrimitiveType().getTypeLength() == 20;
     }
     if (kind == ColumnKind.NODE_TYPE) {
@@ -196,14 +212,21 @@ public final class DatabaseVerifier {
       return;
     }
     String column = chunk.getPath().toDotString();
-    boolean isId = table.allColumns().stream()
-        .anyMatch(c -> c.name().equals(column) && c.kind() == ColumnKind.NODE_ID);
+    boolean isId =
+        table.allColumns().stream()
+            .anyMatch(c -> c.name().equals(column) && c.kind() == ColumnKind.NODE_ID);
     if (isId) {
-      ranges.merge(table.directory() + "." + column, new Range(longs.getMin(), longs.getMax()), Range::union);
+      ranges.merge(
+          table.directory() + "." + column,
+          new Range(longs.getMin(), longs.getMax()),
+          Range::union);
     }
   }
 
-  /** Every node id a table names must lie within the ids of {@code nodes} (origins: of {@code origins}). */
+  /**
+   * Every node id a table names must lie within the ids of {@code nodes} (origins: of {@code
+   * origins}).
+   */
   private void checkKeyRanges() {
     Range nodes = ranges.get("nodes.id");
     Range origins = ranges.get("origins.id");
@@ -214,10 +237,19 @@ public final class DatabaseVerifier {
       }
       Range outer = column.endsWith(".ori") ? origins : nodes;
       if (outer != null && !outer.contains(entry.getValue())) {
-        problems.add("column " + column + ": ids " + Long.toUnsignedString(entry.getValue().min()) + ".."
-            + Long.toUnsignedString(entry.getValue().max()) + " exceed the ids "
-            + Long.toUnsignedString(outer.min()) + ".." + Long.toUnsignedString(outer.max())
-            + " of " + (column.endsWith(".ori") ? "origins" : "nodes"));
+        problems.add(
+            "column "
+                + column
+                + ": ids "
+                + Long.toUnsignedString(entry.getValue().min())
+                + ".."
+                + Long.toUnsignedString(entry.getValue().max())
+                + " exceed the ids "
+                + Long.toUnsignedString(outer.min())
+                + ".."
+                + Long.toUnsignedString(outer.max())
+                + " of "
+                + (column.endsWith(".ori") ? "origins" : "nodes"));
       }
     }
   }
@@ -227,7 +259,13 @@ public final class DatabaseVerifier {
       for (ProvenanceTable table : ProvenanceTable.values()) {
         long loaded = data.database().table(table).rowCount();
         if (loaded != rows.get(table)) {
-          problems.add("table " + table.directory() + ": " + loaded + " rows loaded, the footers say " + rows.get(table));
+          problems.add(
+              "table "
+                  + table.directory()
+                  + ": "
+                  + loaded
+                  + " rows loaded, the footers say "
+                  + rows.get(table));
         }
       }
     } catch (RuntimeException e) {

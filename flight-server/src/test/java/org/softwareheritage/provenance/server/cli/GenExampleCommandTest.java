@@ -17,25 +17,30 @@ import org.softwareheritage.provenance.server.storage.MemoryStore;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 
 class GenExampleCommandTest {
-  @TempDir
-  Path directory;
+  @TempDir Path directory;
 
   @Test
   void writesTheGoldenDatabaseInTheSpecLayout() {
     Path out = directory.resolve("example");
     StringWriter stdout = new StringWriter();
-    int code = ProvenanceServerCommand.commandLine().setOut(new PrintWriter(stdout, true))
-        .execute("gen-example", out.toString());
+    int code =
+        ProvenanceServerCommand.commandLine()
+            .setOut(new PrintWriter(stdout, true))
+            .execute("gen-example", out.toString());
     assertEquals(0, code);
     assertTrue(stdout.toString().contains(out.toAbsolutePath().toString()));
     for (ProvenanceTable table : ProvenanceTable.values()) {
       assertTrue(Files.isDirectory(out.resolve(table.directory())), table.directory());
     }
     try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
-        IndexedDatabase data = IndexedDatabase.build(DatabaseLocation.of(out), allocator, new MemoryStore())) {
+        IndexedDatabase data =
+            IndexedDatabase.build(DatabaseLocation.of(out), allocator, new MemoryStore())) {
       int[] expectedRows = {24, 2, 4, 6, 2, 9};
       for (ProvenanceTable table : ProvenanceTable.values()) {
-        assertEquals(expectedRows[table.ordinal()], data.database().table(table).rowCount(), table.directory());
+        assertEquals(
+            expectedRows[table.ordinal()],
+            data.database().table(table).rowCount(),
+            table.directory());
       }
     }
   }
@@ -43,7 +48,10 @@ class GenExampleCommandTest {
   @Test
   void badArgumentsGiveUsageAndNonZeroExit() {
     StringWriter err = new StringWriter();
-    int code = ProvenanceServerCommand.commandLine().setErr(new PrintWriter(err, true)).execute("serve", "--bind", "nohost");
+    int code =
+        ProvenanceServerCommand.commandLine()
+            .setErr(new PrintWriter(err, true))
+            .execute("serve", "--bind", "nohost");
     assertEquals(2, code);
     assertTrue(err.toString().contains("'nohost' is not HOST:PORT"), err.toString());
   }

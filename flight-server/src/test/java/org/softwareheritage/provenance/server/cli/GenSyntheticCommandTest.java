@@ -37,16 +37,18 @@ import org.softwareheritage.provenance.proto.WhereIsOneResult;
 import org.softwareheritage.provenance.server.example.SyntheticDatabase;
 import org.softwareheritage.provenance.server.index.KeyRangeIndex;
 import org.softwareheritage.provenance.server.index.ProvenanceIndex;
-import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
+import org.softwareheritage.provenance.server.storage.StoredTable;
 import org.softwareheritage.provenance.server.testing.RunningServer;
 
-/** {@code gen-synthetic} at a tiny scale: deterministic, in the database layout, loadable, with the real shape. */
+/**
+ * {@code gen-synthetic} at a tiny scale: deterministic, in the database layout, loadable, with the
+ * real shape.
+ */
 class GenSyntheticCommandTest {
   private static final String SCALE = "0.001";
 
-  @TempDir
-  static Path directory;
+  @TempDir static Path directory;
 
   private static Path database;
 
@@ -54,8 +56,10 @@ class GenSyntheticCommandTest {
   static void generate() {
     database = directory.resolve("synthetic");
     StringWriter stdout = new StringWriter();
-    int code = ProvenanceServerCommand.commandLine().setOut(new PrintWriter(stdout, true))
-        .execute("gen-synthetic", database.toString(), "--scale", SCALE, "--seed", "7");
+    int code =
+        ProvenanceServerCommand.commandLine()
+            .setOut(new PrintWriter(stdout, true))
+            .execute("gen-synthetic", database.toString(), "--scale", SCALE, "--seed", "7");
     assertEquals(0, code);
     assertTrue(stdout.toString().contains("total="), stdout.toString());
   }
@@ -64,25 +68,37 @@ class GenSyntheticCommandTest {
   void sameSeedGivesTheSameFilesAndAnotherSeedOtherFiles() throws IOException {
     Path again = directory.resolve("again");
     Path other = directory.resolve("other");
-    assertEquals(0, ProvenanceServerCommand.commandLine()
-        .execute("gen-synthetic", again.toString(), "--scale", SCALE, "--seed", "7"));
-    assertEquals(0, ProvenanceServerCommand.commandLine()
-        .execute("gen-synthetic", other.toString(), "--scale", SCALE, "--seed", "8"));
+    assertEquals(
+        0,
+        ProvenanceServerCommand.commandLine()
+            .execute("gen-synthetic", again.toString(), "--scale", SCALE, "--seed", "7"));
+    assertEquals(
+        0,
+        ProvenanceServerCommand.commandLine()
+            .execute("gen-synthetic", other.toString(), "--scale", SCALE, "--seed", "8"));
     List<Path> files = files(database);
-    assertEquals(files.stream().map(database::relativize).toList(), files(again).stream().map(again::relativize).toList());
+    assertEquals(
+        files.stream().map(database::relativize).toList(),
+        files(again).stream().map(again::relativize).toList());
     for (Path file : files) {
-      assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(again.resolve(database.relativize(file))),
+      assertArrayEquals(
+          Files.readAllBytes(file),
+          Files.readAllBytes(again.resolve(database.relativize(file))),
           file.toString());
     }
     Path nodes = Path.of("nodes", "part-00000.parquet");
-    assertFalse(Arrays.equals(Files.readAllBytes(database.resolve(nodes)),
-        Files.readAllBytes(other.resolve(nodes))));
+    assertFalse(
+        Arrays.equals(
+            Files.readAllBytes(database.resolve(nodes)), Files.readAllBytes(other.resolve(nodes))));
   }
 
   @Test
   void tablesAreSeveralZstdFilesWithRowGroupsAndStatistics() throws IOException {
-    for (ProvenanceTable table : List.of(ProvenanceTable.NODES, ProvenanceTable.CONTENTS_IN_REVISIONS,
-        ProvenanceTable.CONTENTS_IN_DIRECTORIES)) {
+    for (ProvenanceTable table :
+        List.of(
+            ProvenanceTable.NODES,
+            ProvenanceTable.CONTENTS_IN_REVISIONS,
+            ProvenanceTable.CONTENTS_IN_DIRECTORIES)) {
       List<Path> parts = files(database.resolve(table.directory()));
       assertTrue(parts.size() >= 2, table.directory() + " has " + parts.size() + " files");
       long previousLastKey = -1;
@@ -100,7 +116,8 @@ class GenSyntheticCommandTest {
           Statistics keys = group.getColumns().get(0).getMeta_data().getStatistics();
           long firstKey = littleEndianLong(keys.getMin_value());
           // a key may span two row groups of a file, never two files
-          assertTrue(firstGroupOfFile ? firstKey > previousLastKey : firstKey >= previousLastKey,
+          assertTrue(
+              firstGroupOfFile ? firstKey > previousLastKey : firstKey >= previousLastKey,
               part + ": keys must be sorted across row groups and files");
           firstGroupOfFile = false;
           previousLastKey = littleEndianLong(keys.getMax_value());
@@ -111,7 +128,8 @@ class GenSyntheticCommandTest {
 
   @Test
   void loadsAndHasTheRealShape() throws Exception {
-    JsonNode sidecar = new ObjectMapper().readTree(database.resolve(SyntheticDatabase.SIDECAR).toFile());
+    JsonNode sidecar =
+        new ObjectMapper().readTree(database.resolve(SyntheticDatabase.SIDECAR).toFile());
     try (RunningServer server = RunningServer.start(database)) {
       ProvenanceIndex index = server.data().index();
       long total = 0;
@@ -128,13 +146,22 @@ class GenSyntheticCommandTest {
       int frontierDirectories = distinct(contentsInDirectories.table(), "dir");
       int[] sizes = degrees.values().stream().mapToInt(Integer::intValue).sorted().toArray();
       long small = degrees.values().stream().filter(d -> d <= 3).count();
-      assertTrue(small >= 0.8 * sizes.length, "most contents are in 1-3 directories: " + small + "/" + sizes.length);
-      assertTrue(sizes[sizes.length - 1] >= 0.4 * frontierDirectories,
-          "the hottest content is in " + sizes[sizes.length - 1] + " of " + frontierDirectories + " directories");
+      assertTrue(
+          small >= 0.8 * sizes.length,
+          "most contents are in 1-3 directories: " + small + "/" + sizes.length);
+      assertTrue(
+          sizes[sizes.length - 1] >= 0.4 * frontierDirectories,
+          "the hottest content is in "
+              + sizes[sizes.length - 1]
+              + " of "
+              + frontierDirectories
+              + " directories");
 
       for (JsonNode hot : sidecar.get("hot_contents")) {
-        WhereIsOneResult result = server.blockingStub().whereIsOne(
-            WhereIsOneRequest.newBuilder().setSwhid(hot.asText()).build());
+        WhereIsOneResult result =
+            server
+                .blockingStub()
+                .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(hot.asText()).build());
         assertTrue(result.hasAnchor(), hot.asText());
         assertTrue(result.hasOrigin(), hot.asText());
       }
@@ -148,19 +175,24 @@ class GenSyntheticCommandTest {
         Long previous = revisionDates.put(StoredTable.u64(revrels, row), date);
         assertTrue(previous == null || previous == date, "one date per revision");
       }
-      assertTrue(new HashSet<>(revisionDates.values()).size() < revisionDates.size(), "some revisions share a date");
+      assertTrue(
+          new HashSet<>(revisionDates.values()).size() < revisionDates.size(),
+          "some revisions share a date");
 
       Map<Integer, Integer> origins = degrees(index.keys(ProvenanceTable.REVISIONS_IN_ORIGINS));
       int maxOrigins = origins.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
-      assertTrue(maxOrigins > 5 && maxOrigins <= 50, "revisions are in up to 50 origins: " + maxOrigins);
+      assertTrue(
+          maxOrigins > 5 && maxOrigins <= 50, "revisions are in up to 50 origins: " + maxOrigins);
     }
   }
 
   @Test
   void badScaleIsAUsageError() {
     StringWriter err = new StringWriter();
-    int code = ProvenanceServerCommand.commandLine().setErr(new PrintWriter(err, true))
-        .execute("gen-synthetic", directory.resolve("bad").toString(), "--scale", "0");
+    int code =
+        ProvenanceServerCommand.commandLine()
+            .setErr(new PrintWriter(err, true))
+            .execute("gen-synthetic", directory.resolve("bad").toString(), "--scale", "0");
     assertEquals(2, code);
     assertTrue(err.toString().contains("--scale must be in (0, 100], got 0.0"), err.toString());
   }
@@ -191,8 +223,10 @@ class GenSyntheticCommandTest {
   /** The Thrift footer of a Parquet file: its last 8 bytes are the footer length and "PAR1". */
   private static FileMetaData footer(Path file) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
-    int length = ByteBuffer.wrap(bytes, bytes.length - 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
-    return Util.readFileMetaData(new ByteArrayInputStream(bytes, bytes.length - 8 - length, length));
+    int length =
+        ByteBuffer.wrap(bytes, bytes.length - 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    return Util.readFileMetaData(
+        new ByteArrayInputStream(bytes, bytes.length - 8 - length, length));
   }
 
   private static long littleEndianLong(byte[] value) {

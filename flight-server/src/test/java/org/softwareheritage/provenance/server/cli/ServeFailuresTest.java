@@ -14,23 +14,23 @@ import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softwareheritage.provenance.server.example.SyntheticDatabase;
-import org.softwareheritage.provenance.server.verify.DatabaseVerifier;
 import org.softwareheritage.provenance.server.storage.Manifest;
 import org.softwareheritage.provenance.server.testing.CommandProcess;
 import org.softwareheritage.provenance.server.testing.SelfSignedCertificate;
+import org.softwareheritage.provenance.server.verify.DatabaseVerifier;
 
 /**
  * {@code serve} refuses to start, as a process: exit code 1, one line saying why, no stack trace,
- * no "Memory was leaked" error; the damaged databases of the hardening probes are refused by
- * their MANIFEST.sha256 before anything is loaded.
+ * no "Memory was leaked" error; the damaged databases of the hardening probes are refused by their
+ * MANIFEST.sha256 before anything is loaded.
  */
 class ServeFailuresTest {
-  @TempDir
-  Path directory;
+  @TempDir Path directory;
 
   @Test
   void missingDirectory() throws Exception {
-    assertRefused(serve(List.of(), directory.resolve("nowhere")),
+    assertRefused(
+        serve(List.of(), directory.resolve("nowhere")),
         "error: table nodes: missing directory " + directory.resolve("nowhere").resolve("nodes"));
   }
 
@@ -40,8 +40,13 @@ class ServeFailuresTest {
     Path file = firstFile(database, "nodes");
     ColumnChunkMetaData chunk = chunk(file, "sha1_git");
     flipByte(file, chunk.getFirstDataPageOffset() + chunk.getTotalSize() / 2);
-    assertRefused(serve(List.of(), database), "error: " + database + " does not match MANIFEST.sha256: "
-        + relative(database, file) + ": SHA-256 differs from MANIFEST.sha256");
+    assertRefused(
+        serve(List.of(), database),
+        "error: "
+            + database
+            + " does not match MANIFEST.sha256: "
+            + relative(database, file)
+            + ": SHA-256 differs from MANIFEST.sha256");
   }
 
   @Test
@@ -50,9 +55,17 @@ class ServeFailuresTest {
     Path file = firstFile(database, "contents_in_frontier_directories");
     ColumnChunkMetaData chunk = chunk(file, "cnt");
     assertTrue(chunk.hasDictionaryPage(), "the cnt column is dictionary-encoded");
-    flipByte(file, chunk.getDictionaryPageOffset() + (chunk.getFirstDataPageOffset() - chunk.getDictionaryPageOffset()) / 2);
-    assertRefused(serve(List.of(), database), "error: " + database + " does not match MANIFEST.sha256: "
-        + relative(database, file) + ": SHA-256 differs from MANIFEST.sha256");
+    flipByte(
+        file,
+        chunk.getDictionaryPageOffset()
+            + (chunk.getFirstDataPageOffset() - chunk.getDictionaryPageOffset()) / 2);
+    assertRefused(
+        serve(List.of(), database),
+        "error: "
+            + database
+            + " does not match MANIFEST.sha256: "
+            + relative(database, file)
+            + ": SHA-256 differs from MANIFEST.sha256");
   }
 
   @Test
@@ -60,8 +73,13 @@ class ServeFailuresTest {
     Path database = synthetic();
     Path file = firstFile(database, "contents_in_revisions_without_frontiers");
     Files.delete(file);
-    assertRefused(serve(List.of(), database), "error: " + database + " does not match MANIFEST.sha256: "
-        + relative(database, file) + ": listed in MANIFEST.sha256 but missing");
+    assertRefused(
+        serve(List.of(), database),
+        "error: "
+            + database
+            + " does not match MANIFEST.sha256: "
+            + relative(database, file)
+            + ": listed in MANIFEST.sha256 but missing");
   }
 
   @Test
@@ -70,16 +88,24 @@ class ServeFailuresTest {
     Path file = firstFile(database, "revisions_in_origins");
     Path copy = file.resolveSibling("part-00000 (copy).parquet");
     Files.copy(file, copy, StandardCopyOption.COPY_ATTRIBUTES);
-    assertRefused(serve(List.of(), database), "error: " + database + " does not match MANIFEST.sha256: "
-        + relative(database, copy) + ": not listed in MANIFEST.sha256 (a stray or duplicate file?)");
+    assertRefused(
+        serve(List.of(), database),
+        "error: "
+            + database
+            + " does not match MANIFEST.sha256: "
+            + relative(database, copy)
+            + ": not listed in MANIFEST.sha256 (a stray or duplicate file?)");
   }
 
   @Test
   void requireRefusesADatabaseWithoutManifest() throws Exception {
     Path database = synthetic();
     Files.delete(database.resolve(Manifest.FILE_NAME));
-    assertRefused(serve(List.of("--verify-manifest=require"), database),
-        "error: " + database.resolve(Manifest.FILE_NAME) + ": missing, and --verify-manifest=require");
+    assertRefused(
+        serve(List.of("--verify-manifest=require"), database),
+        "error: "
+            + database.resolve(Manifest.FILE_NAME)
+            + ": missing, and --verify-manifest=require");
   }
 
   /**
@@ -89,19 +115,39 @@ class ServeFailuresTest {
   @Test
   void tooLittleDirectMemoryWithExitOnOutOfMemoryError() throws Exception {
     Path database = synthetic();
-    CommandProcess run = CommandProcess.run(List.of("-XX:MaxDirectMemorySize=16m", "-XX:+ExitOnOutOfMemoryError"),
-        List.of("serve", "--bind", "127.0.0.1:0", "--database", database.toString()), 120);
+    CommandProcess run =
+        CommandProcess.run(
+            List.of("-XX:MaxDirectMemorySize=16m", "-XX:+ExitOnOutOfMemoryError"),
+            List.of("serve", "--bind", "127.0.0.1:0", "--database", database.toString()),
+            120);
     assertRefused(run, "error: ");
   }
 
   @Test
   void aTlsKeyOfAnotherCertificate() throws Exception {
-    SelfSignedCertificate served = SelfSignedCertificate.write(Files.createDirectory(directory.resolve("a")));
-    SelfSignedCertificate other = SelfSignedCertificate.write(Files.createDirectory(directory.resolve("b")));
-    CommandProcess run = CommandProcess.run(List.of(), List.of("serve", "--bind", "127.0.0.1:0",
-        "--tls-cert", served.certificate().toString(), "--tls-key", other.privateKey().toString()), 120);
-    assertRefused(run, "error: --tls-key " + other.privateKey() + " does not belong to the certificate CN=localhost"
-        + " of --tls-cert " + served.certificate());
+    SelfSignedCertificate served =
+        SelfSignedCertificate.write(Files.createDirectory(directory.resolve("a")));
+    SelfSignedCertificate other =
+        SelfSignedCertificate.write(Files.createDirectory(directory.resolve("b")));
+    CommandProcess run =
+        CommandProcess.run(
+            List.of(),
+            List.of(
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--tls-cert",
+                served.certificate().toString(),
+                "--tls-key",
+                other.privateKey().toString()),
+            120);
+    assertRefused(
+        run,
+        "error: --tls-key "
+            + other.privateKey()
+            + " does not belong to the certificate CN=localhost"
+            + " of --tls-cert "
+            + served.certificate());
   }
 
   /** A small synthetic database (several files per table) with its manifest. */
@@ -113,7 +159,9 @@ class ServeFailuresTest {
   }
 
   private static CommandProcess serve(List<String> options, Path database) throws Exception {
-    List<String> args = new ArrayList<>(List.of("serve", "--bind", "127.0.0.1:0", "--database", database.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of("serve", "--bind", "127.0.0.1:0", "--database", database.toString()));
     args.addAll(options);
     return CommandProcess.run(List.of(), args, 120);
   }
@@ -122,15 +170,23 @@ class ServeFailuresTest {
     String output = String.join("\n", run.lines());
     assertEquals(1, run.exitCode(), output);
     assertEquals(1, run.nonLogLines().size(), "one line besides INFO/WARN log lines:\n" + output);
-    assertTrue(run.nonLogLines().get(0).startsWith(expectedStart),
+    assertTrue(
+        run.nonLogLines().get(0).startsWith(expectedStart),
         run.nonLogLines().get(0) + "\n  does not start with\n" + expectedStart);
-    assertTrue(run.lines().stream().noneMatch(line -> line.contains("Memory was leaked")
-        || line.contains("Exception") || line.startsWith("\tat ")), output);
+    assertTrue(
+        run.lines().stream()
+            .noneMatch(
+                line ->
+                    line.contains("Memory was leaked")
+                        || line.contains("Exception")
+                        || line.startsWith("\tat ")),
+        output);
   }
 
   private static Path firstFile(Path database, String table) throws IOException {
     try (var files = Files.list(database.resolve(table))) {
-      List<Path> parquet = files.filter(file -> file.toString().endsWith(".parquet")).sorted().toList();
+      List<Path> parquet =
+          files.filter(file -> file.toString().endsWith(".parquet")).sorted().toList();
       assertTrue(parquet.size() > 1, table + " has several files");
       return parquet.get(0);
     }
@@ -138,7 +194,9 @@ class ServeFailuresTest {
 
   private static ColumnChunkMetaData chunk(Path file, String column) throws IOException {
     return DatabaseVerifier.readFooter(file).getBlocks().get(0).getColumns().stream()
-        .filter(chunk -> chunk.getPath().toDotString().equals(column)).findFirst().orElseThrow();
+        .filter(chunk -> chunk.getPath().toDotString().equals(column))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static void flipByte(Path file, long position) throws IOException {

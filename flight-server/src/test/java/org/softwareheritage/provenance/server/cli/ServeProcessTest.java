@@ -38,9 +38,9 @@ import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.impl.Flight;
+import org.apache.arrow.flight.impl.FlightServiceGrpc;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.flight.impl.FlightServiceGrpc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
@@ -54,8 +54,10 @@ import org.softwareheritage.provenance.proto.WhereIsOneResult;
  * drain timeout whatever clients do, and an OutOfMemoryError in a stream ending only its call.
  */
 class ServeProcessTest {
-  private static final Pattern READY = Pattern.compile(
-      "loaded the example database: nodes=24 .* rows; loaded in \\d+ ms, indexed in \\d+ ms; .* of native memory .*; serving on 127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern READY =
+      Pattern.compile(
+          "loaded the example database: nodes=24 .* rows; loaded in \\d+ ms, indexed in \\d+ ms; .*"
+              + " of native memory .*; serving on 127\\.0\\.0\\.1:(\\d+)");
 
   private Process process;
   private final List<String> log = new ArrayList<>();
@@ -68,38 +70,54 @@ class ServeProcessTest {
     start("-Xmx512m", "--drain-timeout", "PT30S");
   }
 
-  /** Starts {@code serve} in a JVM of heap {@code maxHeap} with {@code options}, instead of the process started before. */
+  /**
+   * Starts {@code serve} in a JVM of heap {@code maxHeap} with {@code options}, instead of the
+   * process started before.
+   */
   private void start(String maxHeap, String... options) throws Exception {
     start(List.of(maxHeap), options);
   }
 
   /** Starts {@code serve} in a JVM with {@code memory} flags and {@code options}. */
   private void start(List<String> memory, String... options) throws Exception {
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    List<String> command = new ArrayList<>(List.of(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-        "-cp", System.getProperty("java.class.path"), ProvenanceServerCommand.class.getName(),
-        "serve", "--bind", "127.0.0.1:0"));
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java,
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ProvenanceServerCommand.class.getName(),
+                "serve",
+                "--bind",
+                "127.0.0.1:0"));
     command.addAll(4, memory);
     command.addAll(List.of(options));
     process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader output =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture<Integer> port = new CompletableFuture<>();
-    logReader = new Thread(() -> {
-      try {
-        for (String line; (line = output.readLine()) != null; ) {
-          synchronized (log) {
-            log.add(line);
-          }
-          Matcher ready = READY.matcher(line);
-          if (ready.find()) {
-            port.complete(Integer.parseInt(ready.group(1)));
-          }
-        }
-      } catch (IOException e) {
-        port.completeExceptionally(e);
-      }
-    });
+    logReader =
+        new Thread(
+            () -> {
+              try {
+                for (String line; (line = output.readLine()) != null; ) {
+                  synchronized (log) {
+                    log.add(line);
+                  }
+                  Matcher ready = READY.matcher(line);
+                  if (ready.find()) {
+                    port.complete(Integer.parseInt(ready.group(1)));
+                  }
+                }
+              } catch (IOException e) {
+                port.completeExceptionally(e);
+              }
+            });
     logReader.setDaemon(true);
     logReader.start();
     this.port = port.get(60, TimeUnit.SECONDS);
@@ -115,16 +133,22 @@ class ServeProcessTest {
   @Test
   void servesHealthReflectionAndAnswers() throws Exception {
     start();
-    HealthCheckResponse overall = HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
+    HealthCheckResponse overall =
+        HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
     assertEquals(HealthCheckResponse.ServingStatus.SERVING, overall.getStatus());
-    HealthCheckResponse service = HealthGrpc.newBlockingStub(channel)
-        .check(HealthCheckRequest.newBuilder().setService("swh.provenance.ProvenanceService").build());
+    HealthCheckResponse service =
+        HealthGrpc.newBlockingStub(channel)
+            .check(
+                HealthCheckRequest.newBuilder()
+                    .setService("swh.provenance.ProvenanceService")
+                    .build());
     assertEquals(HealthCheckResponse.ServingStatus.SERVING, service.getStatus());
 
     assertTrue(reflectedServices().contains("swh.provenance.ProvenanceService"));
 
-    WhereIsOneResult result = ProvenanceServiceGrpc.newBlockingStub(channel)
-        .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build());
+    WhereIsOneResult result =
+        ProvenanceServiceGrpc.newBlockingStub(channel)
+            .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build());
     assertEquals(swhid("rev", "03"), result.getAnchor());
     assertEquals("https://example.com/swh/graph2", result.getOrigin());
   }
@@ -136,7 +160,8 @@ class ServeProcessTest {
     for (int i = 0; i < 200_000; i++) {
       request.addSwhid(swhid("cnt", "01"));
     }
-    Iterator<WhereIsOneResult> results = ProvenanceServiceGrpc.newBlockingStub(channel).whereAreOne(request.build());
+    Iterator<WhereIsOneResult> results =
+        ProvenanceServiceGrpc.newBlockingStub(channel).whereAreOne(request.build());
     results.next();
     process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close its output
     int received = 1;
@@ -149,7 +174,9 @@ class ServeProcessTest {
     assertEquals(0, process.exitValue());
     logReader.join(10_000);
     synchronized (log) {
-      assertTrue(log.stream().anyMatch(line -> line.contains("shutting down: draining")), String.join("\n", log));
+      assertTrue(
+          log.stream().anyMatch(line -> line.contains("shutting down: draining")),
+          String.join("\n", log));
     }
   }
 
@@ -160,8 +187,11 @@ class ServeProcessTest {
   @Test
   void sigtermEndsWithinTheDrainTimeoutWhateverClientsDo() throws Exception {
     start("-Xmx512m", "--drain-timeout", "PT2S");
-    ManagedChannel stalled = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-        .flowControlWindow(16 * 1024).build();
+    ManagedChannel stalled =
+        NettyChannelBuilder.forAddress("127.0.0.1", port)
+            .usePlaintext()
+            .flowControlWindow(16 * 1024)
+            .build();
     try {
       WhereAreOneRequest.Builder request = WhereAreOneRequest.newBuilder();
       for (int i = 0; i < 100_000; i++) {
@@ -169,27 +199,37 @@ class ServeProcessTest {
       }
       ClientCall<WhereAreOneRequest, WhereIsOneResult> whereAreOne =
           stalled.newCall(ProvenanceServiceGrpc.getWhereAreOneMethod(), CallOptions.DEFAULT);
-      whereAreOne.start(new ClientCall.Listener<>() { }, new Metadata());
+      whereAreOne.start(new ClientCall.Listener<>() {}, new Metadata());
       whereAreOne.sendMessage(request.build());
       whereAreOne.halfClose();
-      String ticket = "{\"provenance\": [" + String.join(", ", java.util.Collections.nCopies(250_000,
-          "\"" + swhid("cnt", "01") + "\"")) + "]}";
+      String ticket =
+          "{\"provenance\": ["
+              + String.join(
+                  ", ", java.util.Collections.nCopies(250_000, "\"" + swhid("cnt", "01") + "\""))
+              + "]}";
       ClientCall<Flight.Ticket, Flight.FlightData> doGet =
           stalled.newCall(FlightServiceGrpc.getDoGetMethod(), CallOptions.DEFAULT);
-      doGet.start(new ClientCall.Listener<>() { }, new Metadata());
-      doGet.sendMessage(Flight.Ticket.newBuilder().setTicket(ByteString.copyFromUtf8(ticket)).build());
+      doGet.start(new ClientCall.Listener<>() {}, new Metadata());
+      doGet.sendMessage(
+          Flight.Ticket.newBuilder().setTicket(ByteString.copyFromUtf8(ticket)).build());
       doGet.halfClose();
       Thread.sleep(1000);
 
       long start = System.nanoTime();
       process.toHandle().destroy(); // SIGTERM
-      assertTrue(process.waitFor(2 + 8, TimeUnit.SECONDS), "the drain outlived --drain-timeout by more than 8 s");
+      assertTrue(
+          process.waitFor(2 + 8, TimeUnit.SECONDS),
+          "the drain outlived --drain-timeout by more than 8 s");
       long millis = (System.nanoTime() - start) / 1_000_000;
       assertEquals(0, process.exitValue());
       logReader.join(10_000);
       synchronized (log) {
-        assertTrue(log.stream().anyMatch(line -> line.contains("WhereAreOne UNAVAILABLE")), String.join("\n", log));
-        assertTrue(log.stream().anyMatch(line -> line.contains("DoGet UNAVAILABLE")), String.join("\n", log));
+        assertTrue(
+            log.stream().anyMatch(line -> line.contains("WhereAreOne UNAVAILABLE")),
+            String.join("\n", log));
+        assertTrue(
+            log.stream().anyMatch(line -> line.contains("DoGet UNAVAILABLE")),
+            String.join("\n", log));
         assertTrue(log.stream().noneMatch(line -> line.contains("ERROR")), String.join("\n", log));
       }
       assertTrue(millis >= 2000, millis + " ms: the drain did not wait for the calls");
@@ -201,52 +241,65 @@ class ServeProcessTest {
   /**
    * An OutOfMemoryError in a Flight stream thread ends its call with RESOURCE_EXHAUSTED at once
    * (the thread used to die and leave the call open until max-call-time), and the server goes on.
-   * The heap holds the ticket (16 MB, twice while gRPC hands it over) but not its SWHIDs parsed
-   * (71 bytes each, growing by doubling), and the memory budget is out of the way.
+   * The heap holds the ticket (16 MB, twice while gRPC hands it over) but not its SWHIDs parsed (71
+   * bytes each, growing by doubling), and the memory budget is out of the way.
    */
   @Test
   void outOfMemoryInAStreamEndsItsCall() throws Exception {
     start(List.of("-Xmx64m", "-XX:MaxDirectMemorySize=256m"), "--call-memory-budget", "1000000000");
-    String ticket = "{\"provenance\": [" + String.join(", ", java.util.Collections.nCopies(300_000,
-        "\"" + swhid("cnt", "01") + "\"")) + "]}";
+    String ticket =
+        "{\"provenance\": ["
+            + String.join(
+                ", ", java.util.Collections.nCopies(300_000, "\"" + swhid("cnt", "01") + "\""))
+            + "]}";
     try (BufferAllocator allocator = new RootAllocator();
-        FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", port)).build()) {
+        FlightClient client =
+            FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", port)).build()) {
       long start = System.nanoTime();
-      FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> {
-        try (FlightStream stream = client.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)))) {
-          while (stream.next()) {
-            stream.getRoot();
-          }
-        }
-      });
+      FlightRuntimeException e =
+          assertThrows(
+              FlightRuntimeException.class,
+              () -> {
+                try (FlightStream stream =
+                    client.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)))) {
+                  while (stream.next()) {
+                    stream.getRoot();
+                  }
+                }
+              });
       assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, e.status().code(), e.toString());
-      assertEquals("the server ran out of memory for this call; retry later", e.status().description());
+      assertEquals(
+          "the server ran out of memory for this call; retry later", e.status().description());
       assertTrue(System.nanoTime() - start < 30_000_000_000L, "the call waited for max-call-time");
     }
-    WhereIsOneResult result = ProvenanceServiceGrpc.newBlockingStub(channel)
-        .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build());
+    WhereIsOneResult result =
+        ProvenanceServiceGrpc.newBlockingStub(channel)
+            .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build());
     assertEquals(swhid("rev", "03"), result.getAnchor());
   }
 
   private List<String> reflectedServices() throws Exception {
     CompletableFuture<List<String>> names = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(
-        new StreamObserver<>() {
-          @Override
-          public void onNext(ServerReflectionResponse response) {
-            names.complete(response.getListServicesResponse().getServiceList().stream()
-                .map(ServiceResponse::getName).toList());
-          }
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(channel)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse response) {
+                    names.complete(
+                        response.getListServicesResponse().getServiceList().stream()
+                            .map(ServiceResponse::getName)
+                            .toList());
+                  }
 
-          @Override
-          public void onError(Throwable t) {
-            names.completeExceptionally(t);
-          }
+                  @Override
+                  public void onError(Throwable t) {
+                    names.completeExceptionally(t);
+                  }
 
-          @Override
-          public void onCompleted() {
-          }
-        });
+                  @Override
+                  public void onCompleted() {}
+                });
     requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
     requests.onCompleted();
     return names.get(10, TimeUnit.SECONDS);

@@ -19,15 +19,17 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.softwareheritage.provenance.server.storage.Manifest;
-import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.example.TableWriter;
+import org.softwareheritage.provenance.server.storage.ArrowMemory;
+import org.softwareheritage.provenance.server.storage.Manifest;
 import org.softwareheritage.provenance.server.testing.ExampleDirectory;
 
-/** {@code verify}, the restore check: a good database passes, each kind of damage is one line and exit 1. */
+/**
+ * {@code verify}, the restore check: a good database passes, each kind of damage is one line and
+ * exit 1.
+ */
 class VerifyCommandTest {
-  @TempDir
-  Path directory;
+  @TempDir Path directory;
 
   private Path database;
 
@@ -41,15 +43,24 @@ class VerifyCommandTest {
   private Run verify(String... options) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    String[] args = Stream.concat(Stream.of("verify", database.toString()), Arrays.stream(options)).toArray(String[]::new);
-    int code = ProvenanceServerCommand.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-        .execute(args);
+    String[] args =
+        Stream.concat(Stream.of("verify", database.toString()), Arrays.stream(options))
+            .toArray(String[]::new);
+    int code =
+        ProvenanceServerCommand.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(args);
     return new Run(code, out.toString(), err.toString().lines().toList());
   }
 
   private Path firstFile(String table) throws IOException {
     try (Stream<Path> files = Files.list(database.resolve(table))) {
-      return files.filter(file -> file.toString().endsWith(".parquet")).sorted().findFirst().orElseThrow();
+      return files
+          .filter(file -> file.toString().endsWith(".parquet"))
+          .sorted()
+          .findFirst()
+          .orElseThrow();
     }
   }
 
@@ -68,7 +79,11 @@ class VerifyCommandTest {
   void aMissingManifestIsAProblem() {
     Run run = verify();
     assertEquals(1, run.code());
-    assertEquals(List.of("problem: " + database.resolve(Manifest.FILE_NAME) + ": missing (write it with verify --write-manifest)"),
+    assertEquals(
+        List.of(
+            "problem: "
+                + database.resolve(Manifest.FILE_NAME)
+                + ": missing (write it with verify --write-manifest)"),
         run.errors());
   }
 
@@ -80,9 +95,15 @@ class VerifyCommandTest {
     Files.write(file, Arrays.copyOf(bytes, bytes.length / 2));
     Run run = verify();
     assertEquals(1, run.code());
-    assertTrue(run.errors().get(0).startsWith("problem: table nodes, file " + file + ": not a readable Parquet file"),
+    assertTrue(
+        run.errors()
+            .get(0)
+            .startsWith("problem: table nodes, file " + file + ": not a readable Parquet file"),
         run.errors().toString());
-    assertTrue(run.errors().stream().anyMatch(line -> line.contains("nodes/") && line.contains("SHA-256 differs")), run.errors().toString());
+    assertTrue(
+        run.errors().stream()
+            .anyMatch(line -> line.contains("nodes/") && line.contains("SHA-256 differs")),
+        run.errors().toString());
   }
 
   @Test
@@ -106,11 +127,21 @@ class VerifyCommandTest {
     }
     Run run = verify("--write-manifest");
     assertEquals(1, run.code());
-    assertEquals("problem: table nodes, file " + file + ", column sha1_git: missing column", run.errors().get(0));
-    assertTrue(run.errors().contains("problem: column contents_in_frontier_directories.cnt: ids 8..13 exceed the ids 1..1"
-        + " of nodes"), "references to nodes that are not there: " + run.errors());
-    assertTrue(run.errors().stream().noneMatch(line -> line.contains("origins.id")), run.errors().toString());
-    assertTrue(Files.notExists(database.resolve(Manifest.FILE_NAME)), "no manifest is written for a bad database");
+    assertEquals(
+        "problem: table nodes, file " + file + ", column sha1_git: missing column",
+        run.errors().get(0));
+    assertTrue(
+        run.errors()
+            .contains(
+                "problem: column contents_in_frontier_directories.cnt: ids 8..13 exceed the ids"
+                    + " 1..1 of nodes"),
+        "references to nodes that are not there: " + run.errors());
+    assertTrue(
+        run.errors().stream().noneMatch(line -> line.contains("origins.id")),
+        run.errors().toString());
+    assertTrue(
+        Files.notExists(database.resolve(Manifest.FILE_NAME)),
+        "no manifest is written for a bad database");
   }
 
   @Test
@@ -124,7 +155,8 @@ class VerifyCommandTest {
     Run run = verify();
     assertEquals(1, run.code());
     String path = first.substring(first.indexOf("  ") + 2);
-    assertEquals(List.of("problem: " + path + ": SHA-256 differs from " + Manifest.FILE_NAME), run.errors());
+    assertEquals(
+        List.of("problem: " + path + ": SHA-256 differs from " + Manifest.FILE_NAME), run.errors());
   }
 
   @Test

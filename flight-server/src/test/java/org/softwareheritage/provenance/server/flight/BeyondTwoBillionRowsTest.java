@@ -41,18 +41,19 @@ import org.softwareheritage.provenance.server.testing.Golden;
 import org.softwareheritage.provenance.server.testing.StorageMode;
 
 /**
- * Row numbers beyond 2^31: the golden database's index with its {@code revisions_in_origins}
- * grown to 2^31 + 9 rows (2^31 rows of key 0 in sparse files, which take no disk, then the nine
- * real rows), served mapped. Key lookups, row-range tickets and the endpoints of a table that
- * large all reach the rows past 2^31, and lookups are untouched.
+ * Row numbers beyond 2^31: the golden database's index with its {@code revisions_in_origins} grown
+ * to 2^31 + 9 rows (2^31 rows of key 0 in sparse files, which take no disk, then the nine real
+ * rows), served mapped. Key lookups, row-range tickets and the endpoints of a table that large all
+ * reach the rows past 2^31, and lookups are untouched.
  */
 class BeyondTwoBillionRowsTest {
   private static final long PADDING = 1L << 31;
-  private static final long[][] REAL_ROWS = {{3, 0}, {3, 2}, {4, 0}, {4, 2}, {6, 0}, {6, 2}, {16, 0}, {19, 0}, {20, 0}};
+  private static final long[][] REAL_ROWS = {
+    {3, 0}, {3, 2}, {4, 0}, {4, 2}, {6, 0}, {6, 2}, {16, 0}, {19, 0}, {20, 0}
+  };
   private static final long ROWS = PADDING + REAL_ROWS.length;
 
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   @Test
   void keysRowRangesAndEndpointsReachRowsPastTwoToTheThirtyOne() throws Exception {
@@ -67,20 +68,38 @@ class BeyondTwoBillionRowsTest {
     patchHeader(index);
 
     try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
-        IndexedDatabase data = IndexedDatabase.open(
-            IndexDirectory.open(index, DatabaseIdentity.of(DatabaseLocation.of(database))));
-        ProvenanceServer server = ProvenanceServer.start(new InetSocketAddress("127.0.0.1", 0), data, allocator,
-            new FlightOptions(1 << 30, 4, 1_000), builder -> { });
-        FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port())).build()) {
+        IndexedDatabase data =
+            IndexedDatabase.open(
+                IndexDirectory.open(index, DatabaseIdentity.of(DatabaseLocation.of(database))));
+        ProvenanceServer server =
+            ProvenanceServer.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                data,
+                allocator,
+                new FlightOptions(1 << 30, 4, 1_000),
+                builder -> {});
+        FlightClient client =
+            FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port()))
+                .build()) {
       assertEquals(ROWS, data.database().table(ProvenanceTable.REVISIONS_IN_ORIGINS).rowCount());
       RowRange sixteen = data.index().keys(ProvenanceTable.REVISIONS_IN_ORIGINS).rows(16);
       assertEquals(new RowRange(PADDING + 6, PADDING + 7), sixteen);
 
-      assertEquals(List.of(List.of(16L, 0L)), read(client, "{\"table\": \"revisions_in_origins\", \"key\": 16}"));
-      assertEquals(List.of(List.of(19L, 0L), List.of(20L, 0L)),
+      assertEquals(
+          List.of(List.of(16L, 0L)),
+          read(client, "{\"table\": \"revisions_in_origins\", \"key\": 16}"));
+      assertEquals(
+          List.of(List.of(19L, 0L), List.of(20L, 0L)),
           read(client, "{\"table\": \"revisions_in_origins\", \"key_range\": [17, 20]}"));
-      assertEquals(List.of(List.of(6L, 2L), List.of(16L, 0L)), read(client,
-          "{\"table\": \"revisions_in_origins\", \"rows\": [" + (PADDING + 5) + ", " + (PADDING + 7) + "]}"));
+      assertEquals(
+          List.of(List.of(6L, 2L), List.of(16L, 0L)),
+          read(
+              client,
+              "{\"table\": \"revisions_in_origins\", \"rows\": ["
+                  + (PADDING + 5)
+                  + ", "
+                  + (PADDING + 7)
+                  + "]}"));
 
       FlightInfo info = client.getInfo(FlightDescriptor.path("revisions_in_origins"));
       assertEquals(ROWS, info.getRecords());
@@ -91,10 +110,17 @@ class BeyondTwoBillionRowsTest {
         assertEquals(List.of(REAL_ROWS[i][0], REAL_ROWS[i][1]), last.get(i));
       }
 
-      var channel = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      var channel =
+          io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+              .usePlaintext()
+              .build();
       try {
-        assertEquals(Golden.GRAPH2, ProvenanceServiceGrpc.newBlockingStub(channel).whereIsOne(
-            WhereIsOneRequest.newBuilder().setSwhid(Golden.swhid("cnt", "01")).build()).getOrigin());
+        assertEquals(
+            Golden.GRAPH2,
+            ProvenanceServiceGrpc.newBlockingStub(channel)
+                .whereIsOne(
+                    WhereIsOneRequest.newBuilder().setSwhid(Golden.swhid("cnt", "01")).build())
+                .getOrigin());
       } finally {
         channel.shutdownNow();
       }
@@ -104,7 +130,8 @@ class BeyondTwoBillionRowsTest {
   /** Puts 2^31 zeros before the column's values: a hole in the file, then the values. */
   private static void grow(Path index, String file, int column) throws Exception {
     try (RandomAccessFile raf = new RandomAccessFile(index.resolve(file).toFile(), "rw")) {
-      ByteBuffer values = ByteBuffer.allocate(REAL_ROWS.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer values =
+          ByteBuffer.allocate(REAL_ROWS.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
       for (long[] row : REAL_ROWS) {
         values.putLong(row[column]);
       }
@@ -115,20 +142,27 @@ class BeyondTwoBillionRowsTest {
     }
   }
 
-  /** The header with the grown table's row count and file sizes (and its checksum file to match). */
+  /**
+   * The header with the grown table's row count and file sizes (and its checksum file to match).
+   */
   private static void patchHeader(Path index) throws Exception {
     ObjectMapper json = new ObjectMapper();
     ObjectNode header = (ObjectNode) json.readTree(index.resolve(IndexDirectory.HEADER).toFile());
     ((ObjectNode) header.get("numbers")).put("tables.revisions_in_origins.rows", ROWS);
-    header.get("files").forEach(file -> {
-      if (file.get("name").asText().startsWith("revisions_in_origins.")) {
-        ((ObjectNode) file).put("bytes", ROWS * Long.BYTES);
-      }
-    });
+    header
+        .get("files")
+        .forEach(
+            file -> {
+              if (file.get("name").asText().startsWith("revisions_in_origins.")) {
+                ((ObjectNode) file).put("bytes", ROWS * Long.BYTES);
+              }
+            });
     byte[] bytes = json.writeValueAsBytes(header);
     Files.write(index.resolve(IndexDirectory.HEADER), bytes);
-    Files.writeString(index.resolve(IndexDirectory.HEADER_CHECKSUM),
-        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)) + "  index.json\n");
+    Files.writeString(
+        index.resolve(IndexDirectory.HEADER_CHECKSUM),
+        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes))
+            + "  index.json\n");
   }
 
   private static List<List<Long>> read(FlightClient client, String ticket) throws Exception {

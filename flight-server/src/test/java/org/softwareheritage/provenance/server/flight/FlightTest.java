@@ -94,8 +94,13 @@ class FlightTest {
     void start(@TempDir Path directory) throws Exception {
       database = RandomDatabase.generate(3, 3000, RandomDatabase.NodeIds.SPARSE);
       database.write(directory);
-      server = RunningServer.start(directory, mode, 0, new FlightOptions(700, 500, 1_000_000),
-          builder -> builder.intercept(new MessageCounter(sent)));
+      server =
+          RunningServer.start(
+              directory,
+              mode,
+              0,
+              new FlightOptions(700, 500, 1_000_000),
+              builder -> builder.intercept(new MessageCounter(sent)));
     }
 
     @AfterAll
@@ -121,11 +126,15 @@ class FlightTest {
       client.listFlights(Criteria.ALL).forEach(flights::add);
       assertEquals(ProvenanceTable.values().length, flights.size());
       for (FlightInfo info : flights) {
-        ProvenanceTable table = ProvenanceTable.valueOf(tableEnum(info.getDescriptor().getPath().get(0)));
+        ProvenanceTable table =
+            ProvenanceTable.valueOf(tableEnum(info.getDescriptor().getPath().get(0)));
         assertEquals(server.data().database().table(table).rowCount(), info.getRecords());
         assertTrue(info.getBytes() > 0);
-        assertEquals(table.columns().stream().map(ProvenanceTable.Column::name).toList(),
-            info.getSchemaOptional().orElseThrow().getFields().stream().map(Field::getName).toList());
+        assertEquals(
+            table.columns().stream().map(ProvenanceTable.Column::name).toList(),
+            info.getSchemaOptional().orElseThrow().getFields().stream()
+                .map(Field::getName)
+                .toList());
       }
     }
 
@@ -151,42 +160,83 @@ class FlightTest {
 
     @Test
     void projectsColumns() throws Exception {
-      Ticket ticket = ticket("{\"table\": \"frontier_directories_in_revisions\", \"columns\": [\"revrel_author_date\", \"dir\"]}");
+      Ticket ticket =
+          ticket(
+              "{\"table\": \"frontier_directories_in_revisions\", \"columns\":"
+                  + " [\"revrel_author_date\", \"dir\"]}");
       try (FlightStream stream = client.getStream(ticket)) {
         Schema schema = stream.getSchema();
-        assertEquals(List.of("revrel_author_date", "dir"), schema.getFields().stream().map(Field::getName).toList());
+        assertEquals(
+            List.of("revrel_author_date", "dir"),
+            schema.getFields().stream().map(Field::getName).toList());
         long rows = 0;
         while (stream.next()) {
           assertTrue(stream.getRoot().getVector(0) instanceof TimeStampVector);
           rows += stream.getRoot().getRowCount();
         }
-        assertEquals(server.data().database().table(ProvenanceTable.DIRECTORIES_IN_REVISIONS).rowCount(), rows);
+        assertEquals(
+            server.data().database().table(ProvenanceTable.DIRECTORIES_IN_REVISIONS).rowCount(),
+            rows);
       }
     }
 
     @Test
     void filtersByKeyKeyListAndKeyRange() throws Exception {
       List<String> all = read(ticket("{\"table\": \"contents_in_frontier_directories\"}"));
-      List<Long> keys = all.stream().map(row -> Long.parseUnsignedLong(row.split(",")[0])).distinct().toList();
-      long hot = keys.stream().max(Comparator.comparingLong(k -> all.stream().filter(r -> r.startsWith(Long.toUnsignedString(k) + ",")).count())).orElseThrow();
-      assertEquals(rowsWithKey(all, hot), read(ticket("{\"table\": \"contents_in_frontier_directories\", \"key\": " + Long.toUnsignedString(hot) + "}")));
+      List<Long> keys =
+          all.stream().map(row -> Long.parseUnsignedLong(row.split(",")[0])).distinct().toList();
+      long hot =
+          keys.stream()
+              .max(
+                  Comparator.comparingLong(
+                      k ->
+                          all.stream()
+                              .filter(r -> r.startsWith(Long.toUnsignedString(k) + ","))
+                              .count()))
+              .orElseThrow();
+      assertEquals(
+          rowsWithKey(all, hot),
+          read(
+              ticket(
+                  "{\"table\": \"contents_in_frontier_directories\", \"key\": "
+                      + Long.toUnsignedString(hot)
+                      + "}")));
 
       long first = keys.get(keys.size() / 3);
       long second = keys.get(keys.size() / 2);
       List<String> expected = new ArrayList<>(rowsWithKey(all, second));
       expected.addAll(rowsWithKey(all, 12345678901L));
       expected.addAll(rowsWithKey(all, first));
-      assertEquals(expected, read(ticket("{\"table\": \"contents_in_frontier_directories\", \"keys\": ["
-          + Long.toUnsignedString(second) + ", 12345678901, " + Long.toUnsignedString(first) + "]}")));
+      assertEquals(
+          expected,
+          read(
+              ticket(
+                  "{\"table\": \"contents_in_frontier_directories\", \"keys\": ["
+                      + Long.toUnsignedString(second)
+                      + ", 12345678901, "
+                      + Long.toUnsignedString(first)
+                      + "]}")));
 
       long low = Math.min(first, second);
       long high = Math.max(first, second);
-      List<String> inRange = all.stream().filter(row -> {
-        long key = Long.parseUnsignedLong(row.split(",")[0]);
-        return Long.compareUnsigned(key, low) >= 0 && Long.compareUnsigned(key, high) <= 0;
-      }).toList();
-      FlightInfo info = client.getInfo(FlightDescriptor.command(("{\"table\": \"contents_in_frontier_directories\", \"key_range\": ["
-          + Long.toUnsignedString(low) + ", " + Long.toUnsignedString(high) + "]}").getBytes(StandardCharsets.UTF_8)));
+      List<String> inRange =
+          all.stream()
+              .filter(
+                  row -> {
+                    long key = Long.parseUnsignedLong(row.split(",")[0]);
+                    return Long.compareUnsigned(key, low) >= 0
+                        && Long.compareUnsigned(key, high) <= 0;
+                  })
+              .toList();
+      FlightInfo info =
+          client.getInfo(
+              FlightDescriptor.command(
+                  ("{\"table\": \"contents_in_frontier_directories\", \"key_range\": ["
+                          + Long.toUnsignedString(low)
+                          + ", "
+                          + Long.toUnsignedString(high)
+                          + "]}")
+                      .getBytes(StandardCharsets.UTF_8)));
       assertEquals(inRange.size(), info.getRecords());
       List<String> fromEndpoints = new ArrayList<>();
       for (FlightEndpoint endpoint : info.getEndpoints()) {
@@ -204,7 +254,8 @@ class FlightTest {
         List<String> expected = new ArrayList<>(all);
         java.util.Collections.reverse(expected);
         String keys = String.join(", ", expected.stream().map(row -> row.split(",")[0]).toList());
-        Ticket ticket = ticket("{\"table\": \"" + table + "\"" + columns + ", \"keys\": [" + keys + "]}");
+        Ticket ticket =
+            ticket("{\"table\": \"" + table + "\"" + columns + ", \"keys\": [" + keys + "]}");
         assertEquals(expected, read(ticket), table);
         int batches = 0;
         try (FlightStream stream = client.getStream(ticket)) {
@@ -212,14 +263,20 @@ class FlightTest {
             batches++;
           }
         }
-        assertEquals((all.size() + 499) / 500, batches, table + ": batches of 500 rows, not one per key");
+        assertEquals(
+            (all.size() + 499) / 500, batches, table + ": batches of 500 rows, not one per key");
       }
     }
 
     @Test
     void nodesAreFilteredById() throws Exception {
       RandomDatabase.Node node = database.nodes().get(17);
-      try (FlightStream stream = client.getStream(ticket("{\"table\": \"nodes\", \"keys\": [" + Long.toUnsignedString(node.id()) + "]}"))) {
+      try (FlightStream stream =
+          client.getStream(
+              ticket(
+                  "{\"table\": \"nodes\", \"keys\": ["
+                      + Long.toUnsignedString(node.id())
+                      + "]}"))) {
         int rows = 0;
         while (stream.next()) {
           VectorSchemaRoot root = stream.getRoot();
@@ -234,21 +291,35 @@ class FlightTest {
 
     @Test
     void nodesAreSortedByIdAndTakeKeyRanges() throws Exception {
-      List<Long> ids = database.nodes().stream().map(RandomDatabase.Node::id).sorted(Long::compareUnsigned).toList();
-      assertEquals(ids.stream().map(Long::toUnsignedString).toList(),
+      List<Long> ids =
+          database.nodes().stream()
+              .map(RandomDatabase.Node::id)
+              .sorted(Long::compareUnsigned)
+              .toList();
+      assertEquals(
+          ids.stream().map(Long::toUnsignedString).toList(),
           read(ticket("{\"table\": \"nodes\", \"columns\": [\"id\"]}")));
       long low = ids.get(ids.size() / 4);
       long high = ids.get(ids.size() / 2);
-      assertEquals(ids.subList(ids.size() / 4, ids.size() / 2 + 1).stream().map(Long::toUnsignedString).toList(),
-          read(ticket("{\"table\": \"nodes\", \"columns\": [\"id\"], \"key_range\": ["
-              + Long.toUnsignedString(low) + ", " + Long.toUnsignedString(high) + "]}")));
+      assertEquals(
+          ids.subList(ids.size() / 4, ids.size() / 2 + 1).stream()
+              .map(Long::toUnsignedString)
+              .toList(),
+          read(
+              ticket(
+                  "{\"table\": \"nodes\", \"columns\": [\"id\"], \"key_range\": ["
+                      + Long.toUnsignedString(low)
+                      + ", "
+                      + Long.toUnsignedString(high)
+                      + "]}")));
     }
 
     @Test
     void bulkProvenanceByExchangeEqualsWhereAreOne() throws Exception {
       List<Swhid> swhids = requestSwhids();
       List<String[]> expected = whereAreOne(swhids);
-      List<String[]> actual = exchange(swhids.stream().map(Swhid::toString).toList(), ArrowType.Utf8.INSTANCE);
+      List<String[]> actual =
+          exchange(swhids.stream().map(Swhid::toString).toList(), ArrowType.Utf8.INSTANCE);
       assertEquals(expected.size(), actual.size());
       for (int i = 0; i < expected.size(); i++) {
         assertEquals(expected.get(i)[0], actual.get(i)[0]);
@@ -271,20 +342,28 @@ class FlightTest {
       }
     }
 
-    /** The bytes parser of bulk requests rejects what the string parser rejects, with its message. */
+    /**
+     * The bytes parser of bulk requests rejects what the string parser rejects, with its message.
+     */
     @ParameterizedTest
     @MethodSource("org.softwareheritage.provenance.server.testing.InvalidSwhids#texts")
     @NullSource
     void bulkProvenanceRejectsInvalidSwhidsLikeWhereAreOne(String value) throws Exception {
-      List<String> swhids = new ArrayList<>(Collections.nCopies(2000, database.nodes().get(0).swhid().toString()));
+      List<String> swhids =
+          new ArrayList<>(Collections.nCopies(2000, database.nodes().get(0).swhid().toString()));
       swhids.set(1500, value);
-      String expected = "swhid[1500]: " + assertThrows(IllegalArgumentException.class, () -> Swhid.parse(value)).getMessage();
-      FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> exchange(swhids, ArrowType.Utf8.INSTANCE));
+      String expected =
+          "swhid[1500]: "
+              + assertThrows(IllegalArgumentException.class, () -> Swhid.parse(value)).getMessage();
+      FlightRuntimeException e =
+          assertThrows(
+              FlightRuntimeException.class, () -> exchange(swhids, ArrowType.Utf8.INSTANCE));
       assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
       assertEquals(expected, e.status().description());
       if (value != null) {
         String json = new ObjectMapper().writeValueAsString(Map.of("provenance", swhids));
-        FlightRuntimeException byTicket = assertThrows(FlightRuntimeException.class, () -> read(ticket(json)));
+        FlightRuntimeException byTicket =
+            assertThrows(FlightRuntimeException.class, () -> read(ticket(json)));
         assertEquals(expected, byTicket.status().description());
       }
     }
@@ -308,9 +387,15 @@ class FlightTest {
         if (answers == null || answers.isEmpty()) {
           expected.add(new String[] {swhid.toString(), null, null, null});
         }
-        for (RandomDatabase.Answer answer : answers == null ? List.<RandomDatabase.Answer>of() : answers) {
-          expected.add(new String[] {swhid.toString(), answer.anchor().toString(),
-              answer.date() == null ? null : answer.date().toString(), answer.origin()});
+        for (RandomDatabase.Answer answer :
+            answers == null ? List.<RandomDatabase.Answer>of() : answers) {
+          expected.add(
+              new String[] {
+                swhid.toString(),
+                answer.anchor().toString(),
+                answer.date() == null ? null : answer.date().toString(),
+                answer.origin()
+              });
         }
       }
       assertEquals(expected.size(), actual.size());
@@ -332,7 +417,9 @@ class FlightTest {
         assertTrue(stream.next());
         Thread.sleep(1500);
         int sentWhileStalled = sent.get();
-        assertTrue(sentWhileStalled < 400, "of 800 batches, sent to a stalled reader: " + sentWhileStalled);
+        assertTrue(
+            sentWhileStalled < 400,
+            "of 800 batches, sent to a stalled reader: " + sentWhileStalled);
         stream.cancel("enough", null);
       }
       Thread.sleep(500);
@@ -344,24 +431,26 @@ class FlightTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "not json",
-        "[1, 2]",
-        "{}",
-        "{\"table\": \"nodes\", \"colums\": [\"id\"]}",
-        "{\"table\": \"edges\"}",
-        "{\"table\": \"nodes\", \"columns\": [\"path\"]}",
-        "{\"table\": \"revisions_in_origins\", \"key\": -1}",
-        "{\"table\": \"revisions_in_origins\", \"key\": 18446744073709551616}",
-        "{\"table\": \"revisions_in_origins\", \"key\": 1, \"keys\": [1]}",
-        "{\"table\": \"nodes\", \"rows\": [5, 2]}",
-        "{\"provenance\": [\"swh:1:cnt:xyz\"]}",
-        "{\"provenance\": \"swh:1:cnt:0000000000000000000000000000000000000001\"}",
-        "{\"provenance\": [], \"all_anchors\": \"yes\"}",
-        "{\"exchange\": \"provenance\"}",
-    })
+    @ValueSource(
+        strings = {
+          "not json",
+          "[1, 2]",
+          "{}",
+          "{\"table\": \"nodes\", \"colums\": [\"id\"]}",
+          "{\"table\": \"edges\"}",
+          "{\"table\": \"nodes\", \"columns\": [\"path\"]}",
+          "{\"table\": \"revisions_in_origins\", \"key\": -1}",
+          "{\"table\": \"revisions_in_origins\", \"key\": 18446744073709551616}",
+          "{\"table\": \"revisions_in_origins\", \"key\": 1, \"keys\": [1]}",
+          "{\"table\": \"nodes\", \"rows\": [5, 2]}",
+          "{\"provenance\": [\"swh:1:cnt:xyz\"]}",
+          "{\"provenance\": \"swh:1:cnt:0000000000000000000000000000000000000001\"}",
+          "{\"provenance\": [], \"all_anchors\": \"yes\"}",
+          "{\"exchange\": \"provenance\"}",
+        })
     void badTicketsAreInvalidArguments(String ticket) {
-      FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> read(ticket(ticket)));
+      FlightRuntimeException e =
+          assertThrows(FlightRuntimeException.class, () -> read(ticket(ticket)));
       assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code(), e.getMessage());
       assertTrue(e.status().description().length() > 10, e.status().description());
       assertEquals(ProvenanceTable.values().length, countFlights());
@@ -369,16 +458,22 @@ class FlightTest {
 
     @Test
     void badExchangeInputIsAnInvalidArgument() throws Exception {
-      FlightDescriptor command = FlightDescriptor.command("{\"exchange\": \"provenance\"}".getBytes(StandardCharsets.UTF_8));
+      FlightDescriptor command =
+          FlightDescriptor.command(
+              "{\"exchange\": \"provenance\"}".getBytes(StandardCharsets.UTF_8));
       try (FlightClient.ExchangeReaderWriter exchange = client.doExchange(command);
-          VectorSchemaRoot request = VectorSchemaRoot.create(
-              new Schema(List.of(Field.notNullable("swhid", ArrowType.Utf8.INSTANCE))), allocator)) {
+          VectorSchemaRoot request =
+              VectorSchemaRoot.create(
+                  new Schema(List.of(Field.notNullable("swhid", ArrowType.Utf8.INSTANCE))),
+                  allocator)) {
         exchange.getWriter().start(request);
-        ((VarCharVector) request.getVector("swhid")).setSafe(0, "swh:1:cnt:nope".getBytes(StandardCharsets.US_ASCII));
+        ((VarCharVector) request.getVector("swhid"))
+            .setSafe(0, "swh:1:cnt:nope".getBytes(StandardCharsets.US_ASCII));
         request.setRowCount(1);
         exchange.getWriter().putNext();
         exchange.getWriter().completed();
-        FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> exchange.getReader().next());
+        FlightRuntimeException e =
+            assertThrows(FlightRuntimeException.class, () -> exchange.getReader().next());
         assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
         assertTrue(e.status().description().contains("swhid[0]"), e.status().description());
       }
@@ -389,25 +484,39 @@ class FlightTest {
       Schema schema = new Schema(List.of(Field.notNullable("id", new ArrowType.Int(64, false))));
       try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
         SyncPutListener listener = new SyncPutListener();
-        FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("nodes"), root, listener);
+        FlightClient.ClientStreamListener put =
+            client.startPut(FlightDescriptor.path("nodes"), root, listener);
         put.completed();
         FlightRuntimeException e = assertThrows(FlightRuntimeException.class, put::getResult);
         assertEquals(FlightStatusCode.UNIMPLEMENTED, e.status().code());
         assertTrue(e.status().description().contains("read-only"));
         listener.close();
       }
-      FlightRuntimeException action = assertThrows(FlightRuntimeException.class,
-          () -> client.doAction(new Action("drop_table")).hasNext());
+      FlightRuntimeException action =
+          assertThrows(
+              FlightRuntimeException.class,
+              () -> client.doAction(new Action("drop_table")).hasNext());
       assertEquals(FlightStatusCode.INVALID_ARGUMENT, action.status().code());
       assertTrue(action.status().description().contains("drop_table"));
     }
 
     @Test
     void schemasOfTablesAndQueries() {
-      assertEquals(List.of("swhid", "anchor", "anchor_date", "origin"), client.getSchema(FlightDescriptor.command(
-          "{\"provenance\": []}".getBytes(StandardCharsets.UTF_8))).getSchema().getFields().stream().map(Field::getName).toList());
-      assertEquals(List.of("id", "type", "sha1_git"), client.getSchema(FlightDescriptor.path("nodes"))
-          .getSchema().getFields().stream().map(Field::getName).toList());
+      assertEquals(
+          List.of("swhid", "anchor", "anchor_date", "origin"),
+          client
+              .getSchema(
+                  FlightDescriptor.command("{\"provenance\": []}".getBytes(StandardCharsets.UTF_8)))
+              .getSchema()
+              .getFields()
+              .stream()
+              .map(Field::getName)
+              .toList());
+      assertEquals(
+          List.of("id", "type", "sha1_git"),
+          client.getSchema(FlightDescriptor.path("nodes")).getSchema().getFields().stream()
+              .map(Field::getName)
+              .toList());
     }
 
     private long countFlights() {
@@ -429,12 +538,19 @@ class FlightTest {
       return swhids;
     }
 
-    /** Bulk provenance of {@code swhids} (null: a null value) by DoExchange, sent 1000 at a time in a column of {@code type}. */
+    /**
+     * Bulk provenance of {@code swhids} (null: a null value) by DoExchange, sent 1000 at a time in
+     * a column of {@code type}.
+     */
     private List<String[]> exchange(List<String> swhids, ArrowType type) throws Exception {
-      FlightDescriptor command = FlightDescriptor.command("{\"exchange\": \"provenance\"}".getBytes(StandardCharsets.UTF_8));
+      FlightDescriptor command =
+          FlightDescriptor.command(
+              "{\"exchange\": \"provenance\"}".getBytes(StandardCharsets.UTF_8));
       List<String[]> rows = new ArrayList<>();
       try (FlightClient.ExchangeReaderWriter exchange = client.doExchange(command);
-          VectorSchemaRoot request = VectorSchemaRoot.create(new Schema(List.of(Field.nullable("swhid", type))), allocator)) {
+          VectorSchemaRoot request =
+              VectorSchemaRoot.create(
+                  new Schema(List.of(Field.nullable("swhid", type))), allocator)) {
         exchange.getWriter().start(request);
         VariableWidthFieldVector column = (VariableWidthFieldVector) request.getVector("swhid");
         for (int start = 0; start < swhids.size(); start += 1000) {
@@ -464,8 +580,17 @@ class FlightTest {
       WhereAreOneRequest.Builder request = WhereAreOneRequest.newBuilder();
       swhids.forEach(swhid -> request.addSwhid(swhid.toString()));
       List<String[]> rows = new ArrayList<>();
-      server.blockingStub().whereAreOne(request.build()).forEachRemaining((WhereIsOneResult r) ->
-          rows.add(new String[] {r.getSwhid(), r.hasAnchor() ? r.getAnchor() : null, r.hasOrigin() ? r.getOrigin() : null}));
+      server
+          .blockingStub()
+          .whereAreOne(request.build())
+          .forEachRemaining(
+              (WhereIsOneResult r) ->
+                  rows.add(
+                      new String[] {
+                        r.getSwhid(),
+                        r.hasAnchor() ? r.getAnchor() : null,
+                        r.hasOrigin() ? r.getOrigin() : null
+                      }));
       return rows;
     }
 
@@ -477,8 +602,11 @@ class FlightTest {
           for (int i = 0; i < root.getRowCount(); i++) {
             StringBuilder row = new StringBuilder();
             for (FieldVector vector : root.getFieldVectors()) {
-              row.append(row.length() == 0 ? "" : ",").append(vector instanceof UInt8Vector ids
-                  ? Long.toUnsignedString(ids.get(i)) : String.valueOf(vector.getObject(i)));
+              row.append(row.length() == 0 ? "" : ",")
+                  .append(
+                      vector instanceof UInt8Vector ids
+                          ? Long.toUnsignedString(ids.get(i))
+                          : String.valueOf(vector.getObject(i)));
             }
             rows.add(row.toString());
           }
@@ -491,8 +619,13 @@ class FlightTest {
       List<String[]> rows = new ArrayList<>();
       TimeStampVector dates = (TimeStampVector) root.getVector("anchor_date");
       for (int i = 0; i < root.getRowCount(); i++) {
-        rows.add(new String[] {text(root, "swhid", i), text(root, "anchor", i),
-            dates.isNull(i) ? null : Long.toString(dates.get(i)), text(root, "origin", i)});
+        rows.add(
+            new String[] {
+              text(root, "swhid", i),
+              text(root, "anchor", i),
+              dates.isNull(i) ? null : Long.toString(dates.get(i)),
+              text(root, "origin", i)
+            });
       }
       return rows;
     }

@@ -18,25 +18,29 @@ import org.softwareheritage.provenance.server.testing.RunningServer;
 
 /**
  * Batches far larger than gRPC's 32 KiB ready threshold stream back to back. Regression test: when
- * DoGet streamed on the gRPC callback thread, the on-ready callback could not run until the
- * stream ended, so every batch waited for the backpressure timeout: these 20 batches took 2.2 s
- * instead of about 0.1 s.
+ * DoGet streamed on the gRPC callback thread, the on-ready callback could not run until the stream
+ * ended, so every batch waited for the backpressure timeout: these 20 batches took 2.2 s instead of
+ * about 0.1 s.
  */
 class LargeBatchStreamingTest {
   private static final int BATCH_ROWS = 65_536;
 
-  @TempDir
-  Path directory;
+  @TempDir Path directory;
 
   @Test
   void aTableOfManyLargeBatchesStreamsWithoutStalling() throws Exception {
     SyntheticDatabase.write(directory, 0.5, 3);
-    try (RunningServer server = RunningServer.start(directory, new FlightOptions(1 << 24, BATCH_ROWS, 1_000), builder -> { });
+    try (RunningServer server =
+            RunningServer.start(
+                directory, new FlightOptions(1 << 24, BATCH_ROWS, 1_000), builder -> {});
         BufferAllocator allocator = ArrowMemory.newRootAllocator();
         FlightClient client = server.flightClient(allocator)) {
-      long expectedRows = server.data().database().table(ProvenanceTable.CONTENTS_IN_REVISIONS).rowCount();
-      Ticket ticket = new Ticket("{\"table\": \"contents_in_revisions_without_frontiers\"}"
-          .getBytes(StandardCharsets.UTF_8));
+      long expectedRows =
+          server.data().database().table(ProvenanceTable.CONTENTS_IN_REVISIONS).rowCount();
+      Ticket ticket =
+          new Ticket(
+              "{\"table\": \"contents_in_revisions_without_frontiers\"}"
+                  .getBytes(StandardCharsets.UTF_8));
       long start = System.nanoTime();
       long rows = 0;
       int batches = 0;

@@ -49,66 +49,89 @@ import org.softwareheritage.provenance.server.testing.Settings;
  * and only a genuine server fault reaches Sentry, once, even with ERROR log lines sent to Sentry.
  */
 class ErrorModelTest {
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
 
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
-  private static final MethodDescriptor<byte[], byte[]> RAW_WHERE_IS_ONE = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.UNARY)
-      .setFullMethodName(ProvenanceServiceGrpc.getWhereIsOneMethod().getFullMethodName())
-      .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+  private static final MethodDescriptor<byte[], byte[]> RAW_WHERE_IS_ONE =
+      MethodDescriptor.<byte[], byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName(ProvenanceServiceGrpc.getWhereIsOneMethod().getFullMethodName())
+          .setRequestMarshaller(BYTES)
+          .setResponseMarshaller(BYTES)
+          .build();
 
-  @TempDir
-  Path directory;
+  @TempDir Path directory;
 
   @Test
-  void malformedRequestsAreInvalidArgumentsWithShortMessagesAndOnlyFaultsReachSentryOnce() throws Exception {
+  void malformedRequestsAreInvalidArgumentsWithShortMessagesAndOnlyFaultsReachSentryOnce()
+      throws Exception {
     Path database = ExampleDirectory.write(directory.resolve("db"));
     ListAppender<ILoggingEvent> access = new ListAppender<>();
     access.start();
     Logger accessLogger = (Logger) LoggerFactory.getLogger("access");
     accessLogger.addAppender(access);
     try (CapturingHttpServer sentry = new CapturingHttpServer();
-        OpsServer server = OpsServer.listen(new Settings().build(),
-            Map.of("SWH_SENTRY_DSN", "http://public@127.0.0.1:" + sentry.port() + "/42"),
-            builder -> builder.addService(FailingService.definition()));
+        OpsServer server =
+            OpsServer.listen(
+                new Settings().build(),
+                Map.of("SWH_SENTRY_DSN", "http://public@127.0.0.1:" + sentry.port() + "/42"),
+                builder -> builder.addService(FailingService.definition()));
         BufferAllocator allocator = new RootAllocator();
-        FlightClient flight = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port()))
-            .build()) {
+        FlightClient flight =
+            FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port()))
+                .build()) {
       server.load(database);
       var stub = ProvenanceServiceGrpc.newBlockingStub(server.channel());
       String huge = "swh:1:cnt:" + "x".repeat(16 * 1024);
-      List<Executable> malformed = List.of(
-          () -> stub.whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(huge).build()),
-          // field 1 (swhid) holding the bytes C3 28: not UTF-8
-          () -> ClientCalls.blockingUnaryCall(server.channel(), RAW_WHERE_IS_ONE, CallOptions.DEFAULT,
-              new byte[] {0x0a, 0x02, (byte) 0xc3, 0x28}),
-          // field 1 announces 50 bytes, three follow
-          () -> ClientCalls.blockingUnaryCall(server.channel(), RAW_WHERE_IS_ONE, CallOptions.DEFAULT,
-              new byte[] {0x0a, 0x32, 's', 'w', 'h'}),
-          () -> read(flight, "{\"table\": \"nodes\", \"columns\": []}"),
-          () -> read(flight, "{\"table\": \"" + "t".repeat(20_000) + "\"}"),
-          () -> FlightServiceGrpc.newBlockingStub(server.channel())
-              .getFlightInfo(Flight.FlightDescriptor.newBuilder().setTypeValue(0).build()));
+      List<Executable> malformed =
+          List.of(
+              () -> stub.whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(huge).build()),
+              // field 1 (swhid) holding the bytes C3 28: not UTF-8
+              () ->
+                  ClientCalls.blockingUnaryCall(
+                      server.channel(),
+                      RAW_WHERE_IS_ONE,
+                      CallOptions.DEFAULT,
+                      new byte[] {0x0a, 0x02, (byte) 0xc3, 0x28}),
+              // field 1 announces 50 bytes, three follow
+              () ->
+                  ClientCalls.blockingUnaryCall(
+                      server.channel(),
+                      RAW_WHERE_IS_ONE,
+                      CallOptions.DEFAULT,
+                      new byte[] {0x0a, 0x32, 's', 'w', 'h'}),
+              () -> read(flight, "{\"table\": \"nodes\", \"columns\": []}"),
+              () -> read(flight, "{\"table\": \"" + "t".repeat(20_000) + "\"}"),
+              () ->
+                  FlightServiceGrpc.newBlockingStub(server.channel())
+                      .getFlightInfo(Flight.FlightDescriptor.newBuilder().setTypeValue(0).build()));
       for (int round = 0; round < 10; round++) {
         for (Executable call : malformed) {
           assertInvalidArgument(call);
         }
       }
-      StatusRuntimeException fault = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
-          server.channel(), FailingService.FAIL, CallOptions.DEFAULT,
-          WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build()));
+      StatusRuntimeException fault =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  ClientCalls.blockingUnaryCall(
+                      server.channel(),
+                      FailingService.FAIL,
+                      CallOptions.DEFAULT,
+                      WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build()));
       assertEquals(Status.Code.INTERNAL, fault.getStatus().getCode());
 
       awaitRequests(sentry, 1);
@@ -117,14 +140,19 @@ class ErrorModelTest {
       assertTrue(sentry.requests().get(0).contains("forced failure"), sentry.requests().get(0));
       assertTrue(access.list.size() >= 61, "every call has its access-log line");
       for (ILoggingEvent line : access.list) {
-        assertTrue(line.getFormattedMessage().length() < 600, "a long access-log line: " + line.getFormattedMessage());
+        assertTrue(
+            line.getFormattedMessage().length() < 600,
+            "a long access-log line: " + line.getFormattedMessage());
       }
     } finally {
       accessLogger.detachAppender(access);
     }
   }
 
-  /** A request over --max-swhids-per-request is refused, and its access-log line still counts its SWHIDs. */
+  /**
+   * A request over --max-swhids-per-request is refused, and its access-log line still counts its
+   * SWHIDs.
+   */
   @Test
   void refusedBulkRequestsCountTheirSwhidsInTheAccessLog() throws Exception {
     Path database = ExampleDirectory.write(directory.resolve("db"));
@@ -136,20 +164,40 @@ class ErrorModelTest {
     accessLogger.addAppender(access);
     try (OpsServer server = OpsServer.start(database, settings.build(), Map.of());
         BufferAllocator allocator = new RootAllocator();
-        FlightClient flight = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port()))
-            .build()) {
+        FlightClient flight =
+            FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port()))
+                .build()) {
       String cnt = swhid("cnt", "01");
-      assertInvalidArgument(() -> ProvenanceServiceGrpc.newBlockingStub(server.channel())
-          .whereAreOne(WhereAreOneRequest.newBuilder().addSwhid(cnt).addSwhid(cnt).addSwhid(cnt).build()).next());
-      assertInvalidArgument(() -> read(flight, "{\"provenance\": [\"" + cnt + "\", \"" + cnt + "\", \"" + cnt + "\"]}"));
+      assertInvalidArgument(
+          () ->
+              ProvenanceServiceGrpc.newBlockingStub(server.channel())
+                  .whereAreOne(
+                      WhereAreOneRequest.newBuilder()
+                          .addSwhid(cnt)
+                          .addSwhid(cnt)
+                          .addSwhid(cnt)
+                          .build())
+                  .next());
+      assertInvalidArgument(
+          () ->
+              read(
+                  flight, "{\"provenance\": [\"" + cnt + "\", \"" + cnt + "\", \"" + cnt + "\"]}"));
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (access.list.size() < 2 && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
       List<String> lines = access.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-      assertTrue(lines.stream().anyMatch(line -> line.contains("/WhereAreOne INVALID_ARGUMENT") && line.contains(" swhids=3 ")),
+      assertTrue(
+          lines.stream()
+              .anyMatch(
+                  line ->
+                      line.contains("/WhereAreOne INVALID_ARGUMENT")
+                          && line.contains(" swhids=3 ")),
           String.join("\n", lines));
-      assertTrue(lines.stream().anyMatch(line -> line.contains("/DoGet INVALID_ARGUMENT") && line.contains(" swhids=3 ")),
+      assertTrue(
+          lines.stream()
+              .anyMatch(
+                  line -> line.contains("/DoGet INVALID_ARGUMENT") && line.contains(" swhids=3 ")),
           String.join("\n", lines));
     } finally {
       accessLogger.detachAppender(access);
@@ -157,7 +205,8 @@ class ErrorModelTest {
   }
 
   private static void read(FlightClient flight, String ticket) throws Exception {
-    try (FlightStream stream = flight.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)))) {
+    try (FlightStream stream =
+        flight.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)))) {
       while (stream.next()) {
         stream.getRoot();
       }
@@ -179,7 +228,8 @@ class ErrorModelTest {
     assertTrue(description.length() <= 400, "a long message: " + description);
   }
 
-  private static void awaitRequests(CapturingHttpServer server, int count) throws InterruptedException {
+  private static void awaitRequests(CapturingHttpServer server, int count)
+      throws InterruptedException {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (server.requests().size() < count && System.nanoTime() < deadline) {
       Thread.sleep(50);

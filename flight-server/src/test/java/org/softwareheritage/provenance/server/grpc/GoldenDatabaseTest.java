@@ -101,7 +101,8 @@ class GoldenDatabaseTest {
     @ParameterizedTest
     @MethodSource("org.softwareheritage.provenance.server.grpc.GoldenDatabaseTest#expectedAnswers")
     void whereIsOne(String swhid, String anchor, String origin) {
-      WhereIsOneResult result = server.blockingStub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid).build());
+      WhereIsOneResult result =
+          server.blockingStub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid).build());
       assertAnswer(swhid, anchor, origin, result);
     }
 
@@ -124,20 +125,28 @@ class GoldenDatabaseTest {
       assertAnswer(unknown, null, null, results.get(rows.size()));
     }
 
-    /** Flight bulk provenance (bytes end to end) gives the answers of WhereIsOne (strings), row for row. */
+    /**
+     * Flight bulk provenance (bytes end to end) gives the answers of WhereIsOne (strings), row for
+     * row.
+     */
     @Test
     void flightBulkProvenanceAnswersLikeWhereIsOne() throws Exception {
-      List<String> swhids = new ArrayList<>(expectedAnswers().map(row -> (String) row.get()[0]).toList());
+      List<String> swhids =
+          new ArrayList<>(expectedAnswers().map(row -> (String) row.get()[0]).toList());
       swhids.add("swh:1:cnt:7e5dda5a1a86a6f6ca4275658284f8feda827f90");
       String ticket = "{\"provenance\": [\"" + String.join("\", \"", swhids) + "\"]}";
       List<String[]> rows = new ArrayList<>();
       try (BufferAllocator allocator = ArrowMemory.newRootAllocator();
           FlightClient client = server.flightClient(allocator);
-          FlightStream stream = client.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)))) {
+          FlightStream stream =
+              client.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)))) {
         while (stream.next()) {
           VectorSchemaRoot root = stream.getRoot();
           for (int i = 0; i < root.getRowCount(); i++) {
-            rows.add(new String[] {text(root, "swhid", i), text(root, "anchor", i), text(root, "origin", i)});
+            rows.add(
+                new String[] {
+                  text(root, "swhid", i), text(root, "anchor", i), text(root, "origin", i)
+                });
           }
         }
       }
@@ -145,7 +154,10 @@ class GoldenDatabaseTest {
       for (int i = 0; i < swhids.size(); i++) {
         WhereIsOneResult result;
         try {
-          result = server.blockingStub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhids.get(i)).build());
+          result =
+              server
+                  .blockingStub()
+                  .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhids.get(i)).build());
         } catch (StatusRuntimeException e) {
           assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
           result = WhereIsOneResult.newBuilder().setSwhid(swhids.get(i)).build();
@@ -162,16 +174,27 @@ class GoldenDatabaseTest {
     @Test
     void unknownSwhidIsNotFound() {
       String unknown = "swh:1:cnt:7e5dda5a1a86a6f6ca4275658284f8feda827f90";
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> server.blockingStub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(unknown).build()));
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  server
+                      .blockingStub()
+                      .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(unknown).build()));
       assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
       assertTrue(e.getStatus().getDescription().contains(unknown));
     }
 
     @Test
     void maskWithAnchorOnlyLeavesOriginUnset() {
-      WhereIsOneResult result = server.blockingStub().whereIsOne(WhereIsOneRequest.newBuilder()
-          .setSwhid(swhid("cnt", "01")).setMask(FieldMask.newBuilder().addPaths("anchor")).build());
+      WhereIsOneResult result =
+          server
+              .blockingStub()
+              .whereIsOne(
+                  WhereIsOneRequest.newBuilder()
+                      .setSwhid(swhid("cnt", "01"))
+                      .setMask(FieldMask.newBuilder().addPaths("anchor"))
+                      .build());
       assertEquals("", result.getSwhid());
       assertEquals(swhid("rev", "03"), result.getAnchor());
       assertFalse(result.hasOrigin());
@@ -179,9 +202,12 @@ class GoldenDatabaseTest {
 
     @Test
     void maskWithOriginOnlyStillResolvesTheAnchor() {
-      WhereAreOneRequest request = WhereAreOneRequest.newBuilder()
-          .addSwhid(swhid("cnt", "11")).addSwhid(swhid("rel", "19"))
-          .setMask(FieldMask.newBuilder().addPaths("origin").addPaths("swhid")).build();
+      WhereAreOneRequest request =
+          WhereAreOneRequest.newBuilder()
+              .addSwhid(swhid("cnt", "11"))
+              .addSwhid(swhid("rel", "19"))
+              .setMask(FieldMask.newBuilder().addPaths("origin").addPaths("swhid"))
+              .build();
       List<WhereIsOneResult> results = new ArrayList<>();
       server.blockingStub().whereAreOne(request).forEachRemaining(results::add);
       assertEquals(swhid("cnt", "11"), results.get(0).getSwhid());
@@ -194,26 +220,48 @@ class GoldenDatabaseTest {
     @Test
     void maskWithSwhidOnlyStillReportsUnknownNodes() {
       FieldMask mask = FieldMask.newBuilder().addPaths("swhid").build();
-      WhereIsOneResult known = server.blockingStub().whereIsOne(
-          WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).setMask(mask).build());
+      WhereIsOneResult known =
+          server
+              .blockingStub()
+              .whereIsOne(
+                  WhereIsOneRequest.newBuilder()
+                      .setSwhid(swhid("cnt", "01"))
+                      .setMask(mask)
+                      .build());
       assertEquals(swhid("cnt", "01"), known.getSwhid());
       assertFalse(known.hasAnchor());
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> server.blockingStub().whereIsOne(
-          WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "99")).setMask(mask).build()));
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  server
+                      .blockingStub()
+                      .whereIsOne(
+                          WhereIsOneRequest.newBuilder()
+                              .setSwhid(swhid("cnt", "99"))
+                              .setMask(mask)
+                              .build()));
       assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
     }
 
     @Test
     void originHashesAreTheSha1OfTheirUrls() throws Exception {
       MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-      assertEquals("8f50d3f60eae370ddbf85c86219c55108a350165",
+      assertEquals(
+          "8f50d3f60eae370ddbf85c86219c55108a350165",
           HexFormat.of().formatHex(sha1.digest(GRAPH2.getBytes(StandardCharsets.UTF_8))));
-      WhereIsOneResult origin = server.blockingStub().whereIsOne(WhereIsOneRequest.newBuilder()
-          .setSwhid("swh:1:ori:83404f995118bd25774f4ac14422a8f175e7a054").build());
+      WhereIsOneResult origin =
+          server
+              .blockingStub()
+              .whereIsOne(
+                  WhereIsOneRequest.newBuilder()
+                      .setSwhid("swh:1:ori:83404f995118bd25774f4ac14422a8f175e7a054")
+                      .build());
       assertFalse(origin.hasAnchor());
     }
 
-    private static void assertAnswer(String swhid, String anchor, String origin, WhereIsOneResult result) {
+    private static void assertAnswer(
+        String swhid, String anchor, String origin, WhereIsOneResult result) {
       assertEquals(swhid, result.getSwhid());
       assertEquals(anchor != null, result.hasAnchor(), "anchor of " + swhid);
       if (anchor != null) {

@@ -33,10 +33,12 @@ import org.softwareheritage.provenance.server.testing.RunningServer;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
-/** WhereAreOne requests read compactly are the requests the generated message reads, and bad bytes are INVALID_ARGUMENT. */
+/**
+ * WhereAreOne requests read compactly are the requests the generated message reads, and bad bytes
+ * are INVALID_ARGUMENT.
+ */
 class ParsedWhereAreOneTest {
-  @TempDir
-  Path directory;
+  @TempDir Path directory;
 
   private static ParsedWhereAreOne read(byte[] bytes) {
     return ParsedWhereAreOne.read(new ByteArrayInputStream(bytes));
@@ -60,7 +62,11 @@ class ParsedWhereAreOneTest {
       assertNull(parsed.problem());
       assertEquals(expected.getSwhidCount(), parsed.swhidCount());
       assertEquals(expected, parsed.toMessage());
-      assertEquals(expected, ParsedWhereAreOne.MARSHALLER.parse(ParsedWhereAreOne.MARSHALLER.stream(parsed)).toMessage());
+      assertEquals(
+          expected,
+          ParsedWhereAreOne.MARSHALLER
+              .parse(ParsedWhereAreOne.MARSHALLER.stream(parsed))
+              .toMessage());
     }
   }
 
@@ -77,64 +83,105 @@ class ParsedWhereAreOneTest {
     out.flush();
     ParsedWhereAreOne parsed = read(bytes.toByteArray());
     assertNull(parsed.problem());
-    assertEquals(WhereAreOneRequest.newBuilder().setMask(FieldMask.newBuilder().addPaths("anchor").addPaths("origin"))
-        .addSwhid(swhid("cnt", "01")).addSwhid(swhid("rev", "03")).build(), parsed.toMessage());
+    assertEquals(
+        WhereAreOneRequest.newBuilder()
+            .setMask(FieldMask.newBuilder().addPaths("anchor").addPaths("origin"))
+            .addSwhid(swhid("cnt", "01"))
+            .addSwhid(swhid("rev", "03"))
+            .build(),
+        parsed.toMessage());
   }
 
   @Test
   void namesTheFirstInvalidSwhidAndCountsThemAll() {
-    WhereAreOneRequest request = WhereAreOneRequest.newBuilder().addSwhid(swhid("cnt", "01"))
-        .addSwhid("swh:1:CNT:0000000000000000000000000000000000000001").addSwhid("").addSwhid(swhid("cnt", "04")).build();
+    WhereAreOneRequest request =
+        WhereAreOneRequest.newBuilder()
+            .addSwhid(swhid("cnt", "01"))
+            .addSwhid("swh:1:CNT:0000000000000000000000000000000000000001")
+            .addSwhid("")
+            .addSwhid(swhid("cnt", "04"))
+            .build();
     ParsedWhereAreOne parsed = read(request.toByteArray());
-    assertEquals("swhid[1]: invalid SWHID 'swh:1:CNT:0000000000000000000000000000000000000001': "
-        + "unknown object type, expected one of cnt, dir, rev, rel, snp, ori", parsed.problem());
+    assertEquals(
+        "swhid[1]: invalid SWHID 'swh:1:CNT:0000000000000000000000000000000000000001': "
+            + "unknown object type, expected one of cnt, dir, rev, rel, snp, ori",
+        parsed.problem());
     assertEquals(4, parsed.swhidCount());
   }
 
   @Test
   void echoesAtMostAHundredCharactersOfAnInvalidValue() {
     String huge = "x".repeat(64 * 1024);
-    ParsedWhereAreOne parsed = read(WhereAreOneRequest.newBuilder().addSwhid(huge).build().toByteArray());
-    assertEquals("swhid[0]: invalid SWHID '" + "x".repeat(100) + "…' (65536 bytes): expected swh:1:<type>:<40 lowercase hex digits>",
+    ParsedWhereAreOne parsed =
+        read(WhereAreOneRequest.newBuilder().addSwhid(huge).build().toByteArray());
+    assertEquals(
+        "swhid[0]: invalid SWHID '"
+            + "x".repeat(100)
+            + "…' (65536 bytes): expected swh:1:<type>:<40 lowercase hex digits>",
         parsed.problem());
   }
 
-  /** A request the generated message refuses to read (UNKNOWN) or reads wrong is INVALID_ARGUMENT, over the wire. */
+  /**
+   * A request the generated message refuses to read (UNKNOWN) or reads wrong is INVALID_ARGUMENT,
+   * over the wire.
+   */
   @Test
   void malformedBytesAndInvalidUtf8AreInvalidArgument() throws Exception {
-    byte[] invalidUtf8 = concat(new byte[] {0x12, 50}, ("swh:1:cnt:" + "0".repeat(39)).getBytes(StandardCharsets.US_ASCII),
-        new byte[] {(byte) 0xff});
-    byte[] truncated = WhereAreOneRequest.newBuilder().addSwhid(swhid("cnt", "01")).build().toByteArray();
+    byte[] invalidUtf8 =
+        concat(
+            new byte[] {0x12, 50},
+            ("swh:1:cnt:" + "0".repeat(39)).getBytes(StandardCharsets.US_ASCII),
+            new byte[] {(byte) 0xff});
+    byte[] truncated =
+        WhereAreOneRequest.newBuilder().addSwhid(swhid("cnt", "01")).build().toByteArray();
     truncated = java.util.Arrays.copyOf(truncated, truncated.length - 5);
-    try (RunningServer server = RunningServer.start(ExampleDirectory.write(directory.resolve("db")))) {
-      for (byte[] request : List.of(invalidUtf8, truncated, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff})) {
-        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
-            () -> ClientCalls.blockingServerStreamingCall(server.channel(), RAW_WHERE_ARE_ONE, CallOptions.DEFAULT, request)
-                .forEachRemaining(result -> { }));
-        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), HexFormat.of().formatHex(request) + ": " + e);
+    try (RunningServer server =
+        RunningServer.start(ExampleDirectory.write(directory.resolve("db")))) {
+      for (byte[] request :
+          List.of(invalidUtf8, truncated, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff})) {
+        StatusRuntimeException e =
+            org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
+                () ->
+                    ClientCalls.blockingServerStreamingCall(
+                            server.channel(), RAW_WHERE_ARE_ONE, CallOptions.DEFAULT, request)
+                        .forEachRemaining(result -> {}));
+        assertEquals(
+            Status.Code.INVALID_ARGUMENT,
+            e.getStatus().getCode(),
+            HexFormat.of().formatHex(request) + ": " + e);
         assertTrue(e.getStatus().getDescription().length() < 200, e.getStatus().getDescription());
       }
       List<WhereIsOneResult> results = new ArrayList<>();
-      ClientCalls.blockingServerStreamingCall(server.channel(), RAW_WHERE_ARE_ONE, CallOptions.DEFAULT,
-          WhereAreOneRequest.newBuilder().addSwhid(swhid("cnt", "01")).build().toByteArray()).forEachRemaining(results::add);
+      ClientCalls.blockingServerStreamingCall(
+              server.channel(),
+              RAW_WHERE_ARE_ONE,
+              CallOptions.DEFAULT,
+              WhereAreOneRequest.newBuilder().addSwhid(swhid("cnt", "01")).build().toByteArray())
+          .forEachRemaining(results::add);
       assertEquals(swhid("rev", "03"), results.get(0).getAnchor());
-      assertArrayEquals(swhid("cnt", "01").getBytes(StandardCharsets.US_ASCII), results.get(0).getSwhidBytes().toByteArray());
+      assertArrayEquals(
+          swhid("cnt", "01").getBytes(StandardCharsets.US_ASCII),
+          results.get(0).getSwhidBytes().toByteArray());
     }
   }
 
   /** WhereAreOne with requests sent as raw bytes. */
   private static final MethodDescriptor<byte[], WhereIsOneResult> RAW_WHERE_ARE_ONE =
-      ProvenanceServiceGrpc.getWhereAreOneMethod().toBuilder(new MethodDescriptor.Marshaller<byte[]>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
+      ProvenanceServiceGrpc.getWhereAreOneMethod().toBuilder(
+              new MethodDescriptor.Marshaller<byte[]>() {
+                @Override
+                public InputStream stream(byte[] value) {
+                  return new ByteArrayInputStream(value);
+                }
 
-        @Override
-        public byte[] parse(InputStream stream) {
-          throw new UnsupportedOperationException();
-        }
-      }, io.grpc.protobuf.ProtoUtils.marshaller(WhereIsOneResult.getDefaultInstance())).build();
+                @Override
+                public byte[] parse(InputStream stream) {
+                  throw new UnsupportedOperationException();
+                }
+              },
+              io.grpc.protobuf.ProtoUtils.marshaller(WhereIsOneResult.getDefaultInstance()))
+          .build();
 
   private static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -101,8 +101,10 @@ class RandomDatabaseTest {
       int anchored = 0;
       for (RandomDatabase.Node node : database.nodes()) {
         Swhid swhid = node.swhid();
-        WhereIsOneResult result = server.blockingStub()
-            .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid.toString()).build());
+        WhereIsOneResult result =
+            server
+                .blockingStub()
+                .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid.toString()).build());
         assertMatches(swhid, database.expected(swhid), result);
         anchored += result.hasAnchor() ? 1 : 0;
       }
@@ -138,7 +140,9 @@ class RandomDatabaseTest {
         random.nextBytes(hash);
         Swhid swhid = Swhid.of(ObjectType.CONTENT, hash);
         try {
-          server.blockingStub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid.toString()).build());
+          server
+              .blockingStub()
+              .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid.toString()).build());
           throw new AssertionError("expected NOT_FOUND for " + swhid);
         } catch (StatusRuntimeException e) {
           assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
@@ -149,19 +153,24 @@ class RandomDatabaseTest {
     @Test
     void sameHashWithAnotherTypeIsAnotherObject() {
       RandomDatabase.Node node = database.nodes().get(0);
-      ObjectType other = node.type() == ObjectType.CONTENT ? ObjectType.DIRECTORY : ObjectType.CONTENT;
+      ObjectType other =
+          node.type() == ObjectType.CONTENT ? ObjectType.DIRECTORY : ObjectType.CONTENT;
       Swhid swhid = Swhid.of(other, node.hash());
       List<WhereIsOneResult> results = new ArrayList<>();
-      server.blockingStub().whereAreOne(WhereAreOneRequest.newBuilder().addSwhid(swhid.toString()).build())
+      server
+          .blockingStub()
+          .whereAreOne(WhereAreOneRequest.newBuilder().addSwhid(swhid.toString()).build())
           .forEachRemaining(results::add);
       assertMatches(swhid, null, results.get(0));
     }
 
-    private void assertMatches(Swhid swhid, RandomDatabase.Answer expected, WhereIsOneResult result) {
+    private void assertMatches(
+        Swhid swhid, RandomDatabase.Answer expected, WhereIsOneResult result) {
       assertEquals(swhid.toString(), result.getSwhid());
       Swhid anchor = expected == null ? null : expected.anchor();
       String origin = expected == null ? null : expected.origin();
-      assertEquals(anchor == null ? "" : anchor.toString(), result.getAnchor(), "anchor of " + swhid);
+      assertEquals(
+          anchor == null ? "" : anchor.toString(), result.getAnchor(), "anchor of " + swhid);
       assertEquals(anchor != null, result.hasAnchor(), "anchor of " + swhid);
       assertEquals(origin == null ? "" : origin, result.getOrigin(), "origin of " + swhid);
       assertEquals(origin != null, result.hasOrigin(), "origin of " + swhid);

@@ -29,8 +29,7 @@ import org.softwareheritage.provenance.server.testing.RunningServer;
 
 /** Invalid input is INVALID_ARGUMENT naming the value; empty and very large requests work. */
 class RequestValidationTest {
-  @TempDir
-  static Path directory;
+  @TempDir static Path directory;
 
   private static RunningServer server;
 
@@ -50,42 +49,67 @@ class RequestValidationTest {
   @ParameterizedTest
   @MethodSource("org.softwareheritage.provenance.server.testing.InvalidSwhids#texts")
   void invalidSwhidsAreRejectedByBothRpcs(String invalid) {
-    StatusRuntimeException one = assertThrows(StatusRuntimeException.class,
-        () -> server.blockingStub().whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(invalid).build()));
+    StatusRuntimeException one =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                server
+                    .blockingStub()
+                    .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(invalid).build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, one.getStatus().getCode());
-    assertTrue(one.getStatus().getDescription().contains("'" + invalid + "'"), one.getStatus().getDescription());
+    assertTrue(
+        one.getStatus().getDescription().contains("'" + invalid + "'"),
+        one.getStatus().getDescription());
 
-    WhereAreOneRequest request = WhereAreOneRequest.newBuilder()
-        .addSwhid(swhid("cnt", "01")).addSwhid(invalid).build();
+    WhereAreOneRequest request =
+        WhereAreOneRequest.newBuilder().addSwhid(swhid("cnt", "01")).addSwhid(invalid).build();
     Iterator<WhereIsOneResult> results = server.blockingStub().whereAreOne(request);
     StatusRuntimeException many = assertThrows(StatusRuntimeException.class, results::hasNext);
     assertEquals(Status.Code.INVALID_ARGUMENT, many.getStatus().getCode());
-    assertTrue(many.getStatus().getDescription().startsWith("swhid[1]: "), many.getStatus().getDescription());
+    assertTrue(
+        many.getStatus().getDescription().startsWith("swhid[1]: "),
+        many.getStatus().getDescription());
   }
 
   @Test
   void unknownMaskPathIsRejected() {
     FieldMask mask = FieldMask.newBuilder().addPaths("anchor").addPaths("revision").build();
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> server.blockingStub()
-        .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).setMask(mask).build()));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                server
+                    .blockingStub()
+                    .whereIsOne(
+                        WhereIsOneRequest.newBuilder()
+                            .setSwhid(swhid("cnt", "01"))
+                            .setMask(mask)
+                            .build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     assertTrue(e.getStatus().getDescription().contains("'revision'"));
-    Iterator<WhereIsOneResult> results = server.blockingStub()
-        .whereAreOne(WhereAreOneRequest.newBuilder().addSwhid(swhid("cnt", "01")).setMask(mask).build());
-    assertEquals(Status.Code.INVALID_ARGUMENT,
+    Iterator<WhereIsOneResult> results =
+        server
+            .blockingStub()
+            .whereAreOne(
+                WhereAreOneRequest.newBuilder().addSwhid(swhid("cnt", "01")).setMask(mask).build());
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
         assertThrows(StatusRuntimeException.class, results::hasNext).getStatus().getCode());
   }
 
   @Test
   void emptyWhereAreOneReturnsNothing() {
-    Iterator<WhereIsOneResult> results = server.blockingStub().whereAreOne(WhereAreOneRequest.getDefaultInstance());
+    Iterator<WhereIsOneResult> results =
+        server.blockingStub().whereAreOne(WhereAreOneRequest.getDefaultInstance());
     assertFalse(results.hasNext());
   }
 
   @Test
   void hundredThousandSwhidsComeBackInOrder() {
     WhereAreOneRequest.Builder request = WhereAreOneRequest.newBuilder();
-    String[] known = {swhid("cnt", "01"), swhid("dir", "08"), swhid("rel", "19"), swhid("cnt", "99")};
+    String[] known = {
+      swhid("cnt", "01"), swhid("dir", "08"), swhid("rel", "19"), swhid("cnt", "99")
+    };
     for (int i = 0; i < 100_000; i++) {
       request.addSwhid(i % 5 == 4 ? swhid("cnt", Integer.toHexString(0x100000 + i)) : known[i % 4]);
     }

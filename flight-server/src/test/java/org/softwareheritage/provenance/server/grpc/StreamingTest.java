@@ -26,8 +26,8 @@ import org.softwareheritage.provenance.proto.ProvenanceServiceGrpc;
 import org.softwareheritage.provenance.proto.WhereAreOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneRequest;
 import org.softwareheritage.provenance.proto.WhereIsOneResult;
-import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.example.ExampleDatabase;
+import org.softwareheritage.provenance.server.flight.FlightOptions;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.testing.MessageCounter;
 import org.softwareheritage.provenance.server.testing.RunningServer;
@@ -39,8 +39,7 @@ import org.softwareheritage.provenance.server.testing.RunningServer;
 class StreamingTest {
   private static final int REQUESTED = 300_000;
 
-  @TempDir
-  static Path directory;
+  @TempDir static Path directory;
 
   private static final AtomicInteger SENT = new AtomicInteger();
   private static RunningServer server;
@@ -51,8 +50,11 @@ class StreamingTest {
     try (BufferAllocator allocator = ArrowMemory.newRootAllocator()) {
       ExampleDatabase.write(directory, allocator);
     }
-    server = RunningServer.start(directory, FlightOptions.DEFAULT,
-        builder -> builder.intercept(new MessageCounter(SENT)));
+    server =
+        RunningServer.start(
+            directory,
+            FlightOptions.DEFAULT,
+            builder -> builder.intercept(new MessageCounter(SENT)));
     channel = server.channel();
   }
 
@@ -80,32 +82,36 @@ class StreamingTest {
     AtomicReference<ClientCallStreamObserver<WhereAreOneRequest>> call = new AtomicReference<>();
     AtomicInteger received = new AtomicInteger();
     CountDownLatch done = new CountDownLatch(1);
-    ProvenanceServiceGrpc.newStub(channel).whereAreOne(largeRequest(),
-        new ClientResponseObserver<WhereAreOneRequest, WhereIsOneResult>() {
-          @Override
-          public void beforeStart(ClientCallStreamObserver<WhereAreOneRequest> requestStream) {
-            call.set(requestStream);
-            requestStream.disableAutoRequestWithInitial(1);
-          }
+    ProvenanceServiceGrpc.newStub(channel)
+        .whereAreOne(
+            largeRequest(),
+            new ClientResponseObserver<WhereAreOneRequest, WhereIsOneResult>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<WhereAreOneRequest> requestStream) {
+                call.set(requestStream);
+                requestStream.disableAutoRequestWithInitial(1);
+              }
 
-          @Override
-          public void onNext(WhereIsOneResult value) {
-            received.incrementAndGet();
-          }
+              @Override
+              public void onNext(WhereIsOneResult value) {
+                received.incrementAndGet();
+              }
 
-          @Override
-          public void onError(Throwable t) {
-            done.countDown();
-          }
+              @Override
+              public void onError(Throwable t) {
+                done.countDown();
+              }
 
-          @Override
-          public void onCompleted() {
-            done.countDown();
-          }
-        });
+              @Override
+              public void onCompleted() {
+                done.countDown();
+              }
+            });
     Thread.sleep(1500);
     int sentWhileStalled = SENT.get();
-    assertTrue(sentWhileStalled < REQUESTED / 10, "sent " + sentWhileStalled + " results to a client that read 1");
+    assertTrue(
+        sentWhileStalled < REQUESTED / 10,
+        "sent " + sentWhileStalled + " results to a client that read 1");
     call.get().request(Integer.MAX_VALUE);
     assertTrue(done.await(60, TimeUnit.SECONDS));
     assertEquals(REQUESTED, received.get());
@@ -114,15 +120,20 @@ class StreamingTest {
 
   @Test
   void deadlineStopsTheStream() throws Exception {
-    Iterator<WhereIsOneResult> results = ProvenanceServiceGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(2, TimeUnit.SECONDS).whereAreOne(largeRequest());
+    Iterator<WhereIsOneResult> results =
+        ProvenanceServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(2, TimeUnit.SECONDS)
+            .whereAreOne(largeRequest());
     results.next();
     Thread.sleep(2500);
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> {
-      while (results.hasNext()) {
-        results.next();
-      }
-    });
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> {
+              while (results.hasNext()) {
+                results.next();
+              }
+            });
     assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
     assertServerStopsSending();
   }
@@ -131,27 +142,27 @@ class StreamingTest {
   void cancellationStopsTheStream() throws Exception {
     AtomicReference<ClientCallStreamObserver<WhereAreOneRequest>> call = new AtomicReference<>();
     CountDownLatch first = new CountDownLatch(1);
-    ProvenanceServiceGrpc.newStub(channel).whereAreOne(largeRequest(),
-        new ClientResponseObserver<WhereAreOneRequest, WhereIsOneResult>() {
-          @Override
-          public void beforeStart(ClientCallStreamObserver<WhereAreOneRequest> requestStream) {
-            call.set(requestStream);
-            requestStream.disableAutoRequestWithInitial(1);
-          }
+    ProvenanceServiceGrpc.newStub(channel)
+        .whereAreOne(
+            largeRequest(),
+            new ClientResponseObserver<WhereAreOneRequest, WhereIsOneResult>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<WhereAreOneRequest> requestStream) {
+                call.set(requestStream);
+                requestStream.disableAutoRequestWithInitial(1);
+              }
 
-          @Override
-          public void onNext(WhereIsOneResult value) {
-            first.countDown();
-          }
+              @Override
+              public void onNext(WhereIsOneResult value) {
+                first.countDown();
+              }
 
-          @Override
-          public void onError(Throwable t) {
-          }
+              @Override
+              public void onError(Throwable t) {}
 
-          @Override
-          public void onCompleted() {
-          }
-        });
+              @Override
+              public void onCompleted() {}
+            });
     assertTrue(first.await(10, TimeUnit.SECONDS));
     call.get().cancel("enough", null);
     assertServerStopsSending();
@@ -164,8 +175,9 @@ class StreamingTest {
     int settled = SENT.get();
     Thread.sleep(500);
     assertEquals(settled, SENT.get());
-    WhereIsOneResult result = ProvenanceServiceGrpc.newBlockingStub(channel)
-        .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build());
+    WhereIsOneResult result =
+        ProvenanceServiceGrpc.newBlockingStub(channel)
+            .whereIsOne(WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build());
     assertEquals(swhid("rev", "03"), result.getAnchor());
   }
 }

@@ -9,9 +9,14 @@ import org.softwareheritage.provenance.server.storage.ProvenanceTable;
 import org.softwareheritage.provenance.server.storage.Region;
 import org.softwareheritage.provenance.server.storage.StoredTable;
 
-/** Key → row range over a key column in unsigned order (ids above 2^63 included), stored or computed. */
+/**
+ * Key → row range over a key column in unsigned order (ids above 2^63 included), stored or
+ * computed.
+ */
 class KeyRangeIndexTest {
-  private static final long[] KEYS = {0, 0, 3, 7, 7, 7, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, -1};
+  private static final long[] KEYS = {
+    0, 0, 3, 7, 7, 7, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, -1
+  };
 
   @Test
   void keysAndKeyRangesInUnsignedOrder() {
@@ -22,7 +27,8 @@ class KeyRangeIndexTest {
         MemoryUtil.putLong(revrels.at(i * 8L), KEYS[i]);
       }
       store.set("tables.revisions_in_origins.rows", KEYS.length);
-      KeyRangeIndex index = new KeyRangeIndex(StoredTable.open(ProvenanceTable.REVISIONS_IN_ORIGINS, store));
+      KeyRangeIndex index =
+          new KeyRangeIndex(StoredTable.open(ProvenanceTable.REVISIONS_IN_ORIGINS, store));
       assertEquals(new RowRange(0, 2), index.rows(0));
       assertEquals(new RowRange(3, 6), index.rows(7));
       assertEquals(RowRange.EMPTY, index.rows(5));

@@ -38,11 +38,15 @@ class NodeIndexTest {
         Swhid swhid = swhids.get(row);
         assertEquals(row, index.row(swhid), swhid.toString());
         assertEquals(swhid, index.swhid(row));
-        assertEquals(swhid.toString(), new String(index.swhidBytes(row), java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(
+            swhid.toString(),
+            new String(index.swhidBytes(row), java.nio.charset.StandardCharsets.US_ASCII));
         byte[] near = swhid.hash();
         near[Swhid.HASH_LENGTH - 1] ^= 1;
         long found = index.row(Swhid.of(swhid.type(), near));
-        assertTrue(found < 0 || swhids.get((int) found).equals(Swhid.of(swhid.type(), near)), "near miss of " + swhid);
+        assertTrue(
+            found < 0 || swhids.get((int) found).equals(Swhid.of(swhid.type(), near)),
+            "near miss of " + swhid);
       }
       NodeIndex reopened = NodeIndex.open(nodes, NodeIds.open(nodes, store), store);
       assertEquals(swhids.size() - 1, reopened.row(swhids.get(swhids.size() - 1)));
@@ -56,8 +60,10 @@ class NodeIndexTest {
     try (MemoryStore store = nodes(swhids)) {
       StoredTable nodes = StoredTable.open(ProvenanceTable.NODES, store);
       NodeIds ids = NodeIds.build(nodes, store);
-      DatabaseLoadException e = assertThrows(DatabaseLoadException.class, () -> NodeIndex.build(nodes, ids, store));
-      assertEquals("table nodes, column sha1_git: duplicate SWHID " + swhids.get(42), e.getMessage());
+      DatabaseLoadException e =
+          assertThrows(DatabaseLoadException.class, () -> NodeIndex.build(nodes, ids, store));
+      assertEquals(
+          "table nodes, column sha1_git: duplicate SWHID " + swhids.get(42), e.getMessage());
     }
   }
 
@@ -72,12 +78,17 @@ class NodeIndexTest {
       for (long i = 0; i < entries.length(); i += Long.BYTES) {
         MemoryUtil.putLong(entries.at(i), MemoryUtil.getLong(entries.at(i)) | 0xFF_FFFF_FFFFL);
       }
-      DamagedIndexException e = assertThrows(DamagedIndexException.class, () -> index.row(swhids.get(7)));
-      assertTrue(e.getMessage().startsWith("damaged index: node row 1099511627775 of 3000"), e.getMessage());
+      DamagedIndexException e =
+          assertThrows(DamagedIndexException.class, () -> index.row(swhids.get(7)));
+      assertTrue(
+          e.getMessage().startsWith("damaged index: node row 1099511627775 of 3000"),
+          e.getMessage());
     }
   }
 
-  /** Random hashes, a run sharing their first 8 bytes, the extremes, and one hash under two types. */
+  /**
+   * Random hashes, a run sharing their first 8 bytes, the extremes, and one hash under two types.
+   */
   private static List<Swhid> cornerCases() {
     Random random = new Random(3);
     List<Swhid> swhids = new ArrayList<>();
@@ -98,7 +109,8 @@ class NodeIndexTest {
     while (swhids.size() < NODES) {
       byte[] hash = new byte[Swhid.HASH_LENGTH];
       random.nextBytes(hash);
-      swhids.add(Swhid.of(ObjectType.fromOrdinal(random.nextInt(ObjectType.values().length)), hash));
+      swhids.add(
+          Swhid.of(ObjectType.fromOrdinal(random.nextInt(ObjectType.values().length)), hash));
     }
     java.util.Collections.shuffle(swhids, random);
     return swhids;
@@ -114,7 +126,8 @@ class NodeIndexTest {
     for (int row = 0; row < rows; row++) {
       MemoryUtil.putLong(ids.at((long) row * Long.BYTES), 1000 + row);
       MemoryUtil.putByte(types.at(row), (byte) swhids.get(row).type().ordinal());
-      MemoryUtil.copyToMemory(swhids.get(row).hash(), 0, hashes.at((long) row * Swhid.HASH_LENGTH), Swhid.HASH_LENGTH);
+      MemoryUtil.copyToMemory(
+          swhids.get(row).hash(), 0, hashes.at((long) row * Swhid.HASH_LENGTH), Swhid.HASH_LENGTH);
     }
     store.set("tables.nodes.rows", rows);
     return store;

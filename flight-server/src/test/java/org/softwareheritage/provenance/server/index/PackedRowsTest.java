@@ -6,7 +6,9 @@ import org.junit.jupiter.api.Test;
 import org.softwareheritage.provenance.server.storage.MemoryStore;
 import org.softwareheritage.provenance.server.storage.Region;
 
-/** Rows in 5 bytes: -1 and the largest row round-trip, and writing one leaves its neighbours alone. */
+/**
+ * Rows in 5 bytes: -1 and the largest row round-trip, and writing one leaves its neighbours alone.
+ */
 class PackedRowsTest {
   @Test
   void rowsRoundTripWithoutTouchingTheirNeighbours() {

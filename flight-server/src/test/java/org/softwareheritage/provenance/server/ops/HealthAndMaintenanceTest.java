@@ -34,26 +34,33 @@ import org.softwareheritage.provenance.server.testing.ExampleDirectory;
 import org.softwareheritage.provenance.server.testing.OpsServer;
 import org.softwareheritage.provenance.server.testing.Settings;
 
-/** Health while loading and serving, and the red button (file and admin endpoint, running calls included) without restart. */
+/**
+ * Health while loading and serving, and the red button (file and admin endpoint, running calls
+ * included) without restart.
+ */
 class HealthAndMaintenanceTest {
-  private static final WhereIsOneRequest KNOWN = WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build();
+  private static final WhereIsOneRequest KNOWN =
+      WhereIsOneRequest.newBuilder().setSwhid(swhid("cnt", "01")).build();
 
-  @TempDir
-  Path directory;
+  @TempDir Path directory;
 
   @Test
   void notServingWhileLoadingThenServing() throws Exception {
     Path database = ExampleDirectory.write(directory.resolve("db"));
-    try (OpsServer server = OpsServer.listen(new Settings().build(), Map.of(), builder -> { })) {
+    try (OpsServer server = OpsServer.listen(new Settings().build(), Map.of(), builder -> {})) {
       assertHealth(server, ServingStatus.NOT_SERVING);
-      StatusRuntimeException loading = assertThrows(StatusRuntimeException.class,
-          () -> ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN));
+      StatusRuntimeException loading =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN));
       assertEquals(Status.Code.UNAVAILABLE, loading.getStatus().getCode());
       assertEquals("the database is loading, retry later", loading.getStatus().getDescription());
 
       server.load(database);
       assertHealth(server, ServingStatus.SERVING);
-      assertEquals(swhid("rev", "03"), ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN).getAnchor());
+      assertEquals(
+          swhid("rev", "03"),
+          ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN).getAnchor());
     }
   }
 
@@ -71,34 +78,65 @@ class HealthAndMaintenanceTest {
 
       Files.writeString(redButton, "restoring the database, back at 10:00\n");
       awaitHealth(server, ServingStatus.NOT_SERVING);
-      StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
-          () -> ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN));
+      StatusRuntimeException refused =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN));
       assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
       assertEquals("restoring the database, back at 10:00", refused.getStatus().getDescription());
 
       Files.delete(redButton);
       awaitHealth(server, ServingStatus.SERVING);
-      assertEquals(swhid("rev", "03"), ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN).getAnchor());
+      assertEquals(
+          swhid("rev", "03"),
+          ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN).getAnchor());
 
       HttpClient http = HttpClient.newHttpClient();
-      URI maintenance = URI.create("http://127.0.0.1:" + server.ops().metricsPort() + "/maintenance");
-      assertEquals(401, http.send(HttpRequest.newBuilder(maintenance).PUT(HttpRequest.BodyPublishers.noBody())
-          .header("Authorization", "Bearer wrong").build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+      URI maintenance =
+          URI.create("http://127.0.0.1:" + server.ops().metricsPort() + "/maintenance");
+      assertEquals(
+          401,
+          http.send(
+                  HttpRequest.newBuilder(maintenance)
+                      .PUT(HttpRequest.BodyPublishers.noBody())
+                      .header("Authorization", "Bearer wrong")
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .statusCode());
       assertHealth(server, ServingStatus.SERVING);
-      assertEquals(200, http.send(HttpRequest.newBuilder(maintenance).PUT(HttpRequest.BodyPublishers.noBody())
-          .header("Authorization", "Bearer s3cret-admin").build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals(
+          200,
+          http.send(
+                  HttpRequest.newBuilder(maintenance)
+                      .PUT(HttpRequest.BodyPublishers.noBody())
+                      .header("Authorization", "Bearer s3cret-admin")
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .statusCode());
       assertHealth(server, ServingStatus.NOT_SERVING);
-      assertEquals(Status.Code.UNAVAILABLE, assertThrows(StatusRuntimeException.class,
-          () -> ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN)).getStatus().getCode());
-      assertEquals(200, http.send(HttpRequest.newBuilder(maintenance).DELETE()
-          .header("Authorization", "Bearer s3cret-admin").build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals(
+          Status.Code.UNAVAILABLE,
+          assertThrows(
+                  StatusRuntimeException.class,
+                  () -> ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereIsOne(KNOWN))
+              .getStatus()
+              .getCode());
+      assertEquals(
+          200,
+          http.send(
+                  HttpRequest.newBuilder(maintenance)
+                      .DELETE()
+                      .header("Authorization", "Bearer s3cret-admin")
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .statusCode());
       assertHealth(server, ServingStatus.SERVING);
     }
   }
 
   /**
-   * The red button is for attacks and wrong answers: calls running when it is pushed end too,
-   * with UNAVAILABLE and the message for a client that reads, by a reset for one that does not.
+   * The red button is for attacks and wrong answers: calls running when it is pushed end too, with
+   * UNAVAILABLE and the message for a client that reads, by a reset for one that does not.
    */
   @Test
   void theRedButtonEndsRunningCalls() throws Exception {
@@ -107,17 +145,23 @@ class HealthAndMaintenanceTest {
     Settings settings = new Settings();
     settings.adminTokenFile = adminToken;
     settings.metricsBind = new InetSocketAddress("127.0.0.1", 0);
-    WhereAreOneRequest many = WhereAreOneRequest.newBuilder()
-        .addAllSwhid(java.util.Collections.nCopies(200_000, swhid("cnt", "01"))).build();
+    WhereAreOneRequest many =
+        WhereAreOneRequest.newBuilder()
+            .addAllSwhid(java.util.Collections.nCopies(200_000, swhid("cnt", "01")))
+            .build();
     try (OpsServer server = OpsServer.start(database, settings.build(), Map.of())) {
-      Iterator<WhereIsOneResult> reading = ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereAreOne(many);
+      Iterator<WhereIsOneResult> reading =
+          ProvenanceServiceGrpc.newBlockingStub(server.channel()).whereAreOne(many);
       reading.next();
-      ManagedChannel stalled = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
-          .flowControlWindow(16 * 1024).build();
+      ManagedChannel stalled =
+          NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+              .usePlaintext()
+              .flowControlWindow(16 * 1024)
+              .build();
       try {
         ClientCall<WhereAreOneRequest, WhereIsOneResult> unread =
             stalled.newCall(ProvenanceServiceGrpc.getWhereAreOneMethod(), CallOptions.DEFAULT);
-        unread.start(new ClientCall.Listener<>() { }, new Metadata());
+        unread.start(new ClientCall.Listener<>() {}, new Metadata());
         unread.sendMessage(many);
         unread.halfClose();
         long deadline = System.nanoTime() + 10_000_000_000L;
@@ -127,12 +171,22 @@ class HealthAndMaintenanceTest {
         }
 
         HttpClient http = HttpClient.newHttpClient();
-        URI maintenance = URI.create("http://127.0.0.1:" + server.ops().metricsPort() + "/maintenance");
-        assertEquals(200, http.send(HttpRequest.newBuilder(maintenance).PUT(HttpRequest.BodyPublishers.noBody())
-            .header("Authorization", "Bearer s3cret-admin").build(), HttpResponse.BodyHandlers.ofString()).statusCode());
-        StatusRuntimeException ended = assertThrows(StatusRuntimeException.class, () -> reading.forEachRemaining(r -> { }));
+        URI maintenance =
+            URI.create("http://127.0.0.1:" + server.ops().metricsPort() + "/maintenance");
+        assertEquals(
+            200,
+            http.send(
+                    HttpRequest.newBuilder(maintenance)
+                        .PUT(HttpRequest.BodyPublishers.noBody())
+                        .header("Authorization", "Bearer s3cret-admin")
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode());
+        StatusRuntimeException ended =
+            assertThrows(StatusRuntimeException.class, () -> reading.forEachRemaining(r -> {}));
         assertEquals(Status.Code.UNAVAILABLE, ended.getStatus().getCode());
-        assertEquals("the service is under maintenance, retry later", ended.getStatus().getDescription());
+        assertEquals(
+            "the service is under maintenance, retry later", ended.getStatus().getDescription());
 
         deadline = System.nanoTime() + CallGuard.RESET_GRACE.plusSeconds(10).toNanos();
         while (server.ops().calls().running() > 0) {
@@ -150,16 +204,22 @@ class HealthAndMaintenanceTest {
     Path database = ExampleDirectory.write(directory.resolve("db"));
     try (OpsServer server = OpsServer.start(database, new Settings().build(), Map.of())) {
       assertHealth(server, ServingStatus.SERVING);
-      var watch = HealthGrpc.newBlockingStub(server.channel())
-          .watch(HealthCheckRequest.newBuilder().setService(ProvenanceServiceGrpc.SERVICE_NAME).build());
+      var watch =
+          HealthGrpc.newBlockingStub(server.channel())
+              .watch(
+                  HealthCheckRequest.newBuilder()
+                      .setService(ProvenanceServiceGrpc.SERVICE_NAME)
+                      .build());
       assertEquals(ServingStatus.SERVING, watch.next().getStatus());
-      Thread drain = new Thread(() -> {
-        try {
-          server.server().shutdown(java.time.Duration.ofSeconds(2));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      Thread drain =
+          new Thread(
+              () -> {
+                try {
+                  server.server().shutdown(java.time.Duration.ofSeconds(2));
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
       drain.start();
       assertEquals(ServingStatus.NOT_SERVING, watch.next().getStatus());
       drain.join();
@@ -168,15 +228,23 @@ class HealthAndMaintenanceTest {
 
   private static void assertHealth(OpsServer server, ServingStatus expected) {
     for (String service : new String[] {"", ProvenanceServiceGrpc.SERVICE_NAME}) {
-      assertEquals(expected, HealthGrpc.newBlockingStub(server.channel())
-          .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus(), "service '" + service + "'");
+      assertEquals(
+          expected,
+          HealthGrpc.newBlockingStub(server.channel())
+              .check(HealthCheckRequest.newBuilder().setService(service).build())
+              .getStatus(),
+          "service '" + service + "'");
     }
   }
 
-  private static void awaitHealth(OpsServer server, ServingStatus expected) throws InterruptedException {
+  private static void awaitHealth(OpsServer server, ServingStatus expected)
+      throws InterruptedException {
     long deadline = System.nanoTime() + 5_000_000_000L;
-    while (System.nanoTime() < deadline && HealthGrpc.newBlockingStub(server.channel())
-        .check(HealthCheckRequest.newBuilder().build()).getStatus() != expected) {
+    while (System.nanoTime() < deadline
+        && HealthGrpc.newBlockingStub(server.channel())
+                .check(HealthCheckRequest.newBuilder().build())
+                .getStatus()
+            != expected) {
       Thread.sleep(50);
     }
     assertHealth(server, expected);

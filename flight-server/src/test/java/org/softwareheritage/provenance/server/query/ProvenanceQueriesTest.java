@@ -23,9 +23,9 @@ import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * The queries below any server, against the brute-force reference of a randomized database:
- * the earliest anchor of every node in batches of every size, masks, and every anchor of every
- * node in the cursor's order.
+ * The queries below any server, against the brute-force reference of a randomized database: the
+ * earliest anchor of every node in batches of every size, masks, and every anchor of every node in
+ * the cursor's order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProvenanceQueriesTest {
@@ -65,13 +65,16 @@ class ProvenanceQueriesTest {
   }
 
   private void assertLookUps(ProvenanceQueries queries) {
-    List<Swhid> swhids = new ArrayList<>(database.nodes().stream().map(RandomDatabase.Node::swhid).toList());
+    List<Swhid> swhids =
+        new ArrayList<>(database.nodes().stream().map(RandomDatabase.Node::swhid).toList());
     Random random = new Random(5);
     for (int i = 0; i < 300; i++) {
       byte[] hash = new byte[Swhid.HASH_LENGTH];
       random.nextBytes(hash);
-      swhids.add(random.nextInt(2) == 0 ? Swhid.of(ObjectType.CONTENT, hash)
-          : Swhid.of(ObjectType.DIRECTORY, database.nodes().get(i).hash()));
+      swhids.add(
+          random.nextInt(2) == 0
+              ? Swhid.of(ObjectType.CONTENT, hash)
+              : Swhid.of(ObjectType.DIRECTORY, database.nodes().get(i).hash()));
     }
     for (int batchSize : new int[] {1, 4, 7, 1024}) {
       LookupBatch batch = new LookupBatch(batchSize);
@@ -81,7 +84,8 @@ class ProvenanceQueriesTest {
         byte[] hashes = new byte[count * Swhid.HASH_LENGTH];
         for (int i = 0; i < count; i++) {
           types[i] = (byte) swhids.get(from + i).type().ordinal();
-          System.arraycopy(swhids.get(from + i).hash(), 0, hashes, i * Swhid.HASH_LENGTH, Swhid.HASH_LENGTH);
+          System.arraycopy(
+              swhids.get(from + i).hash(), 0, hashes, i * Swhid.HASH_LENGTH, Swhid.HASH_LENGTH);
         }
         queries.lookUp(types, hashes, 0, count, ResultFields.ALL, batch);
         for (int i = 0; i < count; i++) {
@@ -93,9 +97,15 @@ class ProvenanceQueriesTest {
 
   @Test
   void aMaskSkipsTheLookupsItDoesNotNeed() {
-    Swhid anchored = database.nodes().stream().map(RandomDatabase.Node::swhid)
-        .filter(swhid -> database.expected(swhid).origin() != null && database.expected(swhid).anchor() != swhid)
-        .findFirst().orElseThrow();
+    Swhid anchored =
+        database.nodes().stream()
+            .map(RandomDatabase.Node::swhid)
+            .filter(
+                swhid ->
+                    database.expected(swhid).origin() != null
+                        && database.expected(swhid).anchor() != swhid)
+            .findFirst()
+            .orElseThrow();
     LookupBatch batch = new LookupBatch(1);
     byte[] type = {(byte) anchored.type().ordinal()};
     queries.lookUp(type, anchored.hash(), 0, 1, new ResultFields(true, false, false), batch);
@@ -116,9 +126,11 @@ class ProvenanceQueriesTest {
       ProvenanceQueries.Anchors anchors = queries.allAnchors(row, () -> false);
       while (anchors.next()) {
         long originRow = anchors.originRow();
-        actual.add(new RandomDatabase.Answer(data.index().nodes().swhid(anchors.anchorRow()),
-            anchors.date() == ProvenanceIndex.NO_DATE ? null : anchors.date(),
-            originRow < 0 ? null : data.index().origins().url(originRow)));
+        actual.add(
+            new RandomDatabase.Answer(
+                data.index().nodes().swhid(anchors.anchorRow()),
+                anchors.date() == ProvenanceIndex.NO_DATE ? null : anchors.date(),
+                originRow < 0 ? null : data.index().origins().url(originRow)));
       }
       assertEquals(database.allAnchors(node.swhid()), actual, node.swhid().toString());
       withMany += actual.size() > 3 ? 1 : 0;
@@ -128,23 +140,39 @@ class ProvenanceQueriesTest {
 
   @Test
   void aCancelledCursorGoesToNoFurtherDirectory() {
-    RandomDatabase.Node busiest = database.nodes().stream().filter(n -> n.type() == ObjectType.CONTENT)
-        .max((a, b) -> Long.compare(database.contentsInDirectories().stream().filter(r -> r[0] == a.id()).count(),
-            database.contentsInDirectories().stream().filter(r -> r[0] == b.id()).count()))
-        .orElseThrow();
+    RandomDatabase.Node busiest =
+        database.nodes().stream()
+            .filter(n -> n.type() == ObjectType.CONTENT)
+            .max(
+                (a, b) ->
+                    Long.compare(
+                        database.contentsInDirectories().stream()
+                            .filter(r -> r[0] == a.id())
+                            .count(),
+                        database.contentsInDirectories().stream()
+                            .filter(r -> r[0] == b.id())
+                            .count()))
+            .orElseThrow();
     long row = data.index().nodes().row(busiest.swhid());
     int all = 0;
-    for (ProvenanceQueries.Anchors anchors = queries.allAnchors(row, () -> false); anchors.next(); ) {
+    for (ProvenanceQueries.Anchors anchors = queries.allAnchors(row, () -> false);
+        anchors.next(); ) {
       all++;
     }
     int afterCancel = 0;
-    for (ProvenanceQueries.Anchors anchors = queries.allAnchors(row, () -> true); anchors.next(); ) {
+    for (ProvenanceQueries.Anchors anchors = queries.allAnchors(row, () -> true);
+        anchors.next(); ) {
       afterCancel++;
     }
-    long direct = database.contentsInRevisions().stream().filter(r -> r[0] == busiest.id()).map(r -> r[1]).distinct()
-        .count();
+    long direct =
+        database.contentsInRevisions().stream()
+            .filter(r -> r[0] == busiest.id())
+            .map(r -> r[1])
+            .distinct()
+            .count();
     assertTrue(all > afterCancel, all + " anchors, " + afterCancel + " after a cancel");
-    assertEquals(direct, afterCancel, "only the content's own revisions, read before any directory");
+    assertEquals(
+        direct, afterCancel, "only the content's own revisions, read before any directory");
   }
 
   private void assertAnswer(Swhid swhid, RandomDatabase.Answer expected, LookupBatch batch, int i) {
@@ -153,11 +181,19 @@ class ProvenanceQueriesTest {
       return;
     }
     assertTrue(batch.rows[i] >= 0, swhid + " is known");
-    assertEquals(expected.anchor(), batch.anchorRows[i] < 0 ? null : data.index().nodes().swhid(batch.anchorRows[i]),
+    assertEquals(
+        expected.anchor(),
+        batch.anchorRows[i] < 0 ? null : data.index().nodes().swhid(batch.anchorRows[i]),
         "anchor of " + swhid);
-    assertEquals(expected.date(), batch.dates[i] == ProvenanceIndex.NO_DATE ? null : batch.dates[i], "date of " + swhid);
-    assertEquals(expected.origin(), batch.originRows[i] < 0 ? null : data.index().origins().url(batch.originRows[i]),
+    assertEquals(
+        expected.date(),
+        batch.dates[i] == ProvenanceIndex.NO_DATE ? null : batch.dates[i],
+        "date of " + swhid);
+    assertEquals(
+        expected.origin(),
+        batch.originRows[i] < 0 ? null : data.index().origins().url(batch.originRows[i]),
         "origin of " + swhid);
-    assertFalse(expected.anchor() == null && batch.originRows[i] >= 0, "no origin without an anchor");
+    assertFalse(
+        expected.anchor() == null && batch.originRows[i] >= 0, "no origin without an anchor");
   }
 }

@@ -25,8 +25,12 @@ public final class AccessLog implements AutoCloseable {
     }
   }
 
-  /** The messages logged so far that {@code matching} accepts, waiting up to {@code timeout} for {@code count}. */
-  public List<String> await(Predicate<String> matching, int count, Duration timeout) throws InterruptedException {
+  /**
+   * The messages logged so far that {@code matching} accepts, waiting up to {@code timeout} for
+   * {@code count}.
+   */
+  public List<String> await(Predicate<String> matching, int count, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       List<String> found = lines().stream().filter(matching).toList();

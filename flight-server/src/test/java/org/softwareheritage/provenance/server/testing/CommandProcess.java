@@ -14,26 +14,38 @@ import org.softwareheritage.provenance.server.cli.ProvenanceServerCommand;
  */
 public record CommandProcess(int exitCode, List<String> lines) {
   /** Runs {@code args} with the extra {@code jvmFlags}; fails after {@code timeoutSeconds}. */
-  public static CommandProcess run(List<String> jvmFlags, List<String> args, long timeoutSeconds) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow"));
+  public static CommandProcess run(List<String> jvmFlags, List<String> args, long timeoutSeconds)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow"));
     command.addAll(jvmFlags);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), ProvenanceServerCommand.class.getName()));
+    command.addAll(
+        List.of(
+            "-cp", System.getProperty("java.class.path"), ProvenanceServerCommand.class.getName()));
     command.addAll(args);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     process.getOutputStream().close();
     if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      throw new AssertionError(String.join(" ", args) + " still running after " + timeoutSeconds + " s:\n"
-          + new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      throw new AssertionError(
+          String.join(" ", args)
+              + " still running after "
+              + timeoutSeconds
+              + " s:\n"
+              + new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return new CommandProcess(process.exitValue(), output.lines().toList());
   }
 
-  /** The lines that are not log lines of level INFO or WARN (e.g. the one-line error, stack traces). */
+  /**
+   * The lines that are not log lines of level INFO or WARN (e.g. the one-line error, stack traces).
+   */
   public List<String> nonLogLines() {
     return lines.stream().filter(line -> !line.matches("\\S+ (INFO|WARN) +\\S+ - .*")).toList();
   }

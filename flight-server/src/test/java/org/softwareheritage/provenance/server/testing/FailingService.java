@@ -25,10 +25,17 @@ public final class FailingService {
 
   public static ServerServiceDefinition definition() {
     return ServerServiceDefinition.builder("test.Failing")
-        .addMethod(FAIL, ServerCalls.asyncUnaryCall((request, responses) -> responses.onError(
-            Status.INTERNAL.withDescription("internal error in Fail")
-                .withCause(new IllegalStateException("forced failure for " + request.getSwhid()))
-                .asRuntimeException())))
+        .addMethod(
+            FAIL,
+            ServerCalls.asyncUnaryCall(
+                (request, responses) ->
+                    responses.onError(
+                        Status.INTERNAL
+                            .withDescription("internal error in Fail")
+                            .withCause(
+                                new IllegalStateException(
+                                    "forced failure for " + request.getSwhid()))
+                            .asRuntimeException())))
         .build();
   }
 }

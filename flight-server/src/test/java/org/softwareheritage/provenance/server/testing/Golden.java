@@ -1,6 +1,8 @@
 package org.softwareheritage.provenance.server.testing;
 
-/** SWHIDs and URLs of the golden example database (docs/architecture.md, "Golden example database"). */
+/**
+ * SWHIDs and URLs of the golden example database (docs/architecture.md, "Golden example database").
+ */
 public final class Golden {
   public static final String GRAPH = "https://example.com/swh/graph";
   public static final String GRAPH2 = "https://example.com/swh/graph2";

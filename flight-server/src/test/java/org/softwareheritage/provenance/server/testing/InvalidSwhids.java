@@ -6,7 +6,10 @@ import java.util.List;
 public final class InvalidSwhids {
   private InvalidSwhids() {}
 
-  /** For {@code @MethodSource("org.softwareheritage.provenance.server.testing.InvalidSwhids#texts")}. */
+  /**
+   * For
+   * {@code @MethodSource("org.softwareheritage.provenance.server.testing.InvalidSwhids#texts")}.
+   */
   public static List<String> texts() {
     return List.of(
         "",

@@ -7,7 +7,10 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts the messages services hand to the transport: shows whether a server waits for a slow client. */
+/**
+ * Counts the messages services hand to the transport: shows whether a server waits for a slow
+ * client.
+ */
 public final class MessageCounter implements ServerInterceptor {
   private final AtomicInteger sent;
 
@@ -16,14 +19,16 @@ public final class MessageCounter implements ServerInterceptor {
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-      ServerCallHandler<Q, R> next) {
-    return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-      @Override
-      public void sendMessage(R message) {
-        sent.incrementAndGet();
-        super.sendMessage(message);
-      }
-    }, headers);
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    return next.startCall(
+        new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void sendMessage(R message) {
+            sent.incrementAndGet();
+            super.sendMessage(message);
+          }
+        },
+        headers);
   }
 }

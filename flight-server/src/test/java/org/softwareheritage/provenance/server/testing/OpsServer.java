@@ -29,45 +29,66 @@ public final class OpsServer implements AutoCloseable {
   private final ManagedChannel channel;
   private IndexedDatabase data;
 
-  private OpsServer(OperationsSettings settings, Map<String, String> env, FlightOptions flight,
-      Consumer<NettyServerBuilder> extra) throws Exception {
+  private OpsServer(
+      OperationsSettings settings,
+      Map<String, String> env,
+      FlightOptions flight,
+      Consumer<NettyServerBuilder> extra)
+      throws Exception {
     ops = Operations.start(settings, env);
-    server = ProvenanceServer.listen(new InetSocketAddress("127.0.0.1", 0), allocator, flight, !ops.mayBlockCalls(),
-        builder -> {
-      ops.configure(builder);
-      extra.accept(builder);
-    });
+    server =
+        ProvenanceServer.listen(
+            new InetSocketAddress("127.0.0.1", 0),
+            allocator,
+            flight,
+            !ops.mayBlockCalls(),
+            builder -> {
+              ops.configure(builder);
+              extra.accept(builder);
+            });
     ops.attach(server, allocator);
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
-        .maxInboundMessageSize(OperationsSettings.DEFAULT_MAX_MESSAGE_SIZE).build();
+    channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+            .usePlaintext()
+            .maxInboundMessageSize(OperationsSettings.DEFAULT_MAX_MESSAGE_SIZE)
+            .build();
   }
 
   /** Listening, nothing loaded yet. */
-  public static OpsServer listen(OperationsSettings settings, Map<String, String> env,
-      Consumer<NettyServerBuilder> extra) throws Exception {
-    return new OpsServer(settings, env, flightOptions(settings, FlightOptions.DEFAULT.batchRows()), extra);
+  public static OpsServer listen(
+      OperationsSettings settings, Map<String, String> env, Consumer<NettyServerBuilder> extra)
+      throws Exception {
+    return new OpsServer(
+        settings, env, flightOptions(settings, FlightOptions.DEFAULT.batchRows()), extra);
   }
 
   /** Listening and serving {@code database}. */
-  public static OpsServer start(Path database, OperationsSettings settings, Map<String, String> env) throws Exception {
+  public static OpsServer start(Path database, OperationsSettings settings, Map<String, String> env)
+      throws Exception {
     return start(database, settings, env, FlightOptions.DEFAULT.batchRows());
   }
 
   /** Listening and serving {@code database}, Flight batches of {@code batchRows} rows. */
-  public static OpsServer start(Path database, OperationsSettings settings, Map<String, String> env, int batchRows)
+  public static OpsServer start(
+      Path database, OperationsSettings settings, Map<String, String> env, int batchRows)
       throws Exception {
-    OpsServer server = new OpsServer(settings, env, flightOptions(settings, batchRows), builder -> { });
+    OpsServer server =
+        new OpsServer(settings, env, flightOptions(settings, batchRows), builder -> {});
     server.load(database);
     return server;
   }
 
   private static FlightOptions flightOptions(OperationsSettings settings, int batchRows) {
-    return new FlightOptions(FlightOptions.DEFAULT.endpointRows(), batchRows, settings.maxSwhidsPerRequest());
+    return new FlightOptions(
+        FlightOptions.DEFAULT.endpointRows(), batchRows, settings.maxSwhidsPerRequest());
   }
 
   /** Loads {@code database} and starts serving it. */
   public void load(Path database) throws Exception {
-    data = ops.load(() -> IndexedDatabase.build(DatabaseLocation.of(database), allocator, new MemoryStore()));
+    data =
+        ops.load(
+            () ->
+                IndexedDatabase.build(DatabaseLocation.of(database), allocator, new MemoryStore()));
     server.serve(data);
   }
 

@@ -13,18 +13,18 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
+import org.softwareheritage.provenance.server.example.TableWriter;
 import org.softwareheritage.provenance.server.storage.ArrowMemory;
 import org.softwareheritage.provenance.server.storage.ProvenanceTable;
-import org.softwareheritage.provenance.server.example.TableWriter;
 import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * A seeded random provenance database with the shapes that break naive implementations: ids
- * above 2^63, ties in dates, frontier directories without revisions, contents and directories
- * in thousands of rows. Written as several shuffled files per table, some in partition
- * directories, with plain and dictionary-encoded node types; {@link #expected} computes the
- * answers by brute force from the same rows.
+ * A seeded random provenance database with the shapes that break naive implementations: ids above
+ * 2^63, ties in dates, frontier directories without revisions, contents and directories in
+ * thousands of rows. Written as several shuffled files per table, some in partition directories,
+ * with plain and dictionary-encoded node types; {@link #expected} computes the answers by brute
+ * force from the same rows.
  */
 public final class RandomDatabase {
   /** A node of the graph. */
@@ -34,7 +34,10 @@ public final class RandomDatabase {
     }
   }
 
-  /** The expected answer for a known node: anchor (or null), its date (or null) and origin URL (or null). */
+  /**
+   * The expected answer for a known node: anchor (or null), its date (or null) and origin URL (or
+   * null).
+   */
   public record Answer(Swhid anchor, Long date, String origin) {}
 
   private final List<Node> nodes = new ArrayList<>();
@@ -85,7 +88,8 @@ public final class RandomDatabase {
     List<Node> revrels = new ArrayList<>(byType.getOrDefault(ObjectType.REVISION, List.of()));
     revrels.addAll(byType.getOrDefault(ObjectType.RELEASE, List.of()));
     for (Node origin : origins) {
-      db.urls.put(origin.id(), "https://example.org/" + Long.toUnsignedString(origin.id()) + "/repo");
+      db.urls.put(
+          origin.id(), "https://example.org/" + Long.toUnsignedString(origin.id()) + "/repo");
     }
     Map<Long, Long> dates = new HashMap<>();
     List<Node> dated = new ArrayList<>();
@@ -104,7 +108,8 @@ public final class RandomDatabase {
     for (int i = 0; i < frontier.size(); i++) {
       int count = i < 2 ? Math.min(300, dated.size()) : random.nextInt(5);
       for (Node revrel : sample(random, dated, count)) {
-        db.directoriesInRevisions.add(new long[] {frontier.get(i).id(), revrel.id(), dates.get(revrel.id())});
+        db.directoriesInRevisions.add(
+            new long[] {frontier.get(i).id(), revrel.id(), dates.get(revrel.id())});
       }
     }
     for (int i = 0; i < contents.size(); i++) {
@@ -164,13 +169,15 @@ public final class RandomDatabase {
 
   /** Total rows of the four {@code *_in_*} tables. */
   public int relationRows() {
-    return contentsInRevisions.size() + contentsInDirectories.size() + directoriesInRevisions.size()
+    return contentsInRevisions.size()
+        + contentsInDirectories.size()
+        + directoriesInRevisions.size()
         + revisionsInOrigins.size();
   }
 
   /**
-   * Writes every table as three shuffled files: one at the table's root, two in
-   * {@code partition=N/} directories; node types dictionary-encoded in one of them.
+   * Writes every table as three shuffled files: one at the table's root, two in {@code
+   * partition=N/} directories; node types dictionary-encoded in one of them.
    */
   public void write(Path directory) throws IOException {
     try (BufferAllocator allocator = ArrowMemory.newRootAllocator()) {
@@ -185,25 +192,55 @@ public final class RandomDatabase {
     Collections.shuffle(nodeRows, random);
     int half = nodeRows.size() / 2;
     writer.write(ProvenanceTable.NODES, "part-0.parquet", nodeRows.subList(0, half), false);
-    writer.write(ProvenanceTable.NODES, "partition=1/part-1.parquet", nodeRows.subList(half, nodeRows.size()), true);
-    writeSplit(writer, random, ProvenanceTable.ORIGINS, new ArrayList<>(urls.entrySet()),
+    writer.write(
+        ProvenanceTable.NODES,
+        "partition=1/part-1.parquet",
+        nodeRows.subList(half, nodeRows.size()),
+        true);
+    writeSplit(
+        writer,
+        random,
+        ProvenanceTable.ORIGINS,
+        new ArrayList<>(urls.entrySet()),
         e -> new Object[] {e.getKey(), e.getValue()});
-    writeSplit(writer, random, ProvenanceTable.CONTENTS_IN_REVISIONS, contentsInRevisions,
+    writeSplit(
+        writer,
+        random,
+        ProvenanceTable.CONTENTS_IN_REVISIONS,
+        contentsInRevisions,
         r -> new Object[] {r[0], r[1], r[2], path(r)});
-    writeSplit(writer, random, ProvenanceTable.CONTENTS_IN_DIRECTORIES, contentsInDirectories,
+    writeSplit(
+        writer,
+        random,
+        ProvenanceTable.CONTENTS_IN_DIRECTORIES,
+        contentsInDirectories,
         r -> new Object[] {r[0], r[1], path(r)});
-    writeSplit(writer, random, ProvenanceTable.DIRECTORIES_IN_REVISIONS, directoriesInRevisions,
+    writeSplit(
+        writer,
+        random,
+        ProvenanceTable.DIRECTORIES_IN_REVISIONS,
+        directoriesInRevisions,
         r -> new Object[] {r[0], r[2], r[1], r[2], path(r)});
-    writeSplit(writer, random, ProvenanceTable.REVISIONS_IN_ORIGINS, revisionsInOrigins,
+    writeSplit(
+        writer,
+        random,
+        ProvenanceTable.REVISIONS_IN_ORIGINS,
+        revisionsInOrigins,
         r -> new Object[] {r[0], r[1]});
   }
 
   private static byte[] path(long[] row) {
-    return ("dir/" + Long.toUnsignedString(row[0]) + "/" + Long.toUnsignedString(row[1])).getBytes(StandardCharsets.UTF_8);
+    return ("dir/" + Long.toUnsignedString(row[0]) + "/" + Long.toUnsignedString(row[1]))
+        .getBytes(StandardCharsets.UTF_8);
   }
 
-  private static <T> void writeSplit(TableWriter writer, Random random, ProvenanceTable table, List<T> items,
-      Function<T, Object[]> toRow) throws IOException {
+  private static <T> void writeSplit(
+      TableWriter writer,
+      Random random,
+      ProvenanceTable table,
+      List<T> items,
+      Function<T, Object[]> toRow)
+      throws IOException {
     List<Object[]> rows = new ArrayList<>();
     for (T item : items) {
       rows.add(toRow.apply(item));
@@ -271,13 +308,16 @@ public final class RandomDatabase {
     switch (node.type()) {
       case CONTENT -> {
         addEarliestFirst(contentsInRevisions, node.id(), answers);
-        contentsInDirectories.stream().filter(r -> r[0] == node.id()).map(r -> r[1]).distinct()
-            .sorted(Long::compareUnsigned).forEach(dir -> addEarliestFirst(directoriesInRevisions, dir, answers));
+        contentsInDirectories.stream()
+            .filter(r -> r[0] == node.id())
+            .map(r -> r[1])
+            .distinct()
+            .sorted(Long::compareUnsigned)
+            .forEach(dir -> addEarliestFirst(directoriesInRevisions, dir, answers));
       }
       case DIRECTORY -> addEarliestFirst(directoriesInRevisions, node.id(), answers);
       case REVISION, RELEASE -> answers.add(expected(swhid));
-      default -> {
-      }
+      default -> {}
     }
     return answers;
   }
@@ -287,10 +327,18 @@ public final class RandomDatabase {
     Map<Long, Long> dates = new HashMap<>();
     table.stream().filter(r -> r[0] == key).forEach(r -> dates.put(r[1], r[2]));
     dates.entrySet().stream()
-        .sorted((a, b) -> !a.getValue().equals(b.getValue()) ? Long.compare(a.getValue(), b.getValue())
-            : Long.compareUnsigned(a.getKey(), b.getKey()))
-        .forEach(anchor -> answers.add(new Answer(byId.get(anchor.getKey()).swhid(), anchor.getValue(),
-            smallestOriginUrl(anchor.getKey()))));
+        .sorted(
+            (a, b) ->
+                !a.getValue().equals(b.getValue())
+                    ? Long.compare(a.getValue(), b.getValue())
+                    : Long.compareUnsigned(a.getKey(), b.getKey()))
+        .forEach(
+            anchor ->
+                answers.add(
+                    new Answer(
+                        byId.get(anchor.getKey()).swhid(),
+                        anchor.getValue(),
+                        smallestOriginUrl(anchor.getKey()))));
   }
 
   private String smallestOriginUrl(long revrel) {
@@ -314,9 +362,12 @@ public final class RandomDatabase {
     return null;
   }
 
-  /** The earlier of two (revrel, date) candidates: smaller date, then smaller unsigned revrel id. */
+  /**
+   * The earlier of two (revrel, date) candidates: smaller date, then smaller unsigned revrel id.
+   */
   private static long[] earlier(long[] current, long[] candidate) {
-    if (current == null || candidate[1] < current[1]
+    if (current == null
+        || candidate[1] < current[1]
         || (candidate[1] == current[1] && Long.compareUnsigned(candidate[0], current[0]) < 0)) {
       return candidate;
     }

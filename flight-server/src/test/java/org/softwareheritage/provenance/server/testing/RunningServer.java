@@ -30,7 +30,11 @@ public final class RunningServer implements AutoCloseable {
   private final ProvenanceServer server;
   private final ManagedChannel channel;
 
-  private RunningServer(BufferAllocator allocator, IndexedDatabase data, Path indexDirectory, ProvenanceServer server,
+  private RunningServer(
+      BufferAllocator allocator,
+      IndexedDatabase data,
+      Path indexDirectory,
+      ProvenanceServer server,
       ManagedChannel channel) {
     this.allocator = allocator;
     this.data = data;
@@ -44,37 +48,49 @@ public final class RunningServer implements AutoCloseable {
   }
 
   public static RunningServer start(Path database, StorageMode mode) throws Exception {
-    return start(database, mode, 0, FlightOptions.DEFAULT, builder -> { });
+    return start(database, mode, 0, FlightOptions.DEFAULT, builder -> {});
   }
 
-  /** A server whose Flight streams are cut as {@code flight} says, with extra transport settings. */
-  public static RunningServer start(Path database, FlightOptions flight, Consumer<NettyServerBuilder> transport)
+  /**
+   * A server whose Flight streams are cut as {@code flight} says, with extra transport settings.
+   */
+  public static RunningServer start(
+      Path database, FlightOptions flight, Consumer<NettyServerBuilder> transport)
       throws Exception {
     return start(database, StorageMode.MEMORY, 0, flight, transport);
   }
 
-  /** A server on loopback port {@code port} (0: an ephemeral one), e.g. to restart one on the port it had. */
-  public static RunningServer start(Path database, int port, FlightOptions flight, Consumer<NettyServerBuilder> transport)
+  /**
+   * A server on loopback port {@code port} (0: an ephemeral one), e.g. to restart one on the port
+   * it had.
+   */
+  public static RunningServer start(
+      Path database, int port, FlightOptions flight, Consumer<NettyServerBuilder> transport)
       throws Exception {
     return start(database, StorageMode.MEMORY, port, flight, transport);
   }
 
-  /**
-   * A server holding {@code database} as {@code mode} says, on loopback port {@code port}.
-   */
-  public static RunningServer start(Path database, StorageMode mode, int port, FlightOptions flight,
-      Consumer<NettyServerBuilder> transport) throws Exception {
+  /** A server holding {@code database} as {@code mode} says, on loopback port {@code port}. */
+  public static RunningServer start(
+      Path database,
+      StorageMode mode,
+      int port,
+      FlightOptions flight,
+      Consumer<NettyServerBuilder> transport)
+      throws Exception {
     BufferAllocator allocator = ArrowMemory.newRootAllocator();
     Path indexDirectory = Files.createTempDirectory("provenance-index-");
     IndexedDatabase data = null;
     try {
       data = mode.open(database, indexDirectory, allocator);
-      ProvenanceServer server = ProvenanceServer.start(
-          new InetSocketAddress("127.0.0.1", port), data, allocator, flight, transport);
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
-          .usePlaintext()
-          .maxInboundMessageSize(OperationsSettings.DEFAULT_MAX_MESSAGE_SIZE)
-          .build();
+      ProvenanceServer server =
+          ProvenanceServer.start(
+              new InetSocketAddress("127.0.0.1", port), data, allocator, flight, transport);
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+              .usePlaintext()
+              .maxInboundMessageSize(OperationsSettings.DEFAULT_MAX_MESSAGE_SIZE)
+              .build();
       return new RunningServer(allocator, data, indexDirectory, server, channel);
     } catch (Exception e) {
       if (data != null) {

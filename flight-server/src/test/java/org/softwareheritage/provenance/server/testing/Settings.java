@@ -28,8 +28,25 @@ public final class Settings {
   public Long callMemoryBudget;
 
   public OperationsSettings build() {
-    return new OperationsSettings(metricsBind, maxCallTime, maxSwhidsPerRequest, maxMessageSize, maxConcurrentCalls,
-        rateLimit, rateLimitBurst, authTokenFile, jwks, jwtIssuer, jwtAudience, jwtRequiredRole, adminTokenFile,
-        tlsCert, tlsKey, maintenanceFile, maxConcurrentCallsPerClient, rateLimitKeyHeader, callMemoryBudget);
+    return new OperationsSettings(
+        metricsBind,
+        maxCallTime,
+        maxSwhidsPerRequest,
+        maxMessageSize,
+        maxConcurrentCalls,
+        rateLimit,
+        rateLimitBurst,
+        authTokenFile,
+        jwks,
+        jwtIssuer,
+        jwtAudience,
+        jwtRequiredRole,
+        adminTokenFile,
+        tlsCert,
+        tlsKey,
+        maintenanceFile,
+        maxConcurrentCallsPerClient,
+        rateLimitKeyHeader,
+        callMemoryBudget);
   }
 }

@@ -12,18 +12,25 @@ import org.softwareheritage.provenance.server.storage.DatabaseLocation;
 import org.softwareheritage.provenance.server.storage.IndexDirectory;
 import org.softwareheritage.provenance.server.storage.MemoryStore;
 
-/** The two ways {@code serve} holds a database: built in native memory at start, or mapped from an index directory. */
+/**
+ * The two ways {@code serve} holds a database: built in native memory at start, or mapped from an
+ * index directory.
+ */
 public enum StorageMode {
   /** {@code serve --database DB}: tables and indices built in native memory. */
   MEMORY,
-  /** {@code index DB DIR}, then {@code serve --database DB --index DIR}: the files of DIR memory-mapped. */
+  /**
+   * {@code index DB DIR}, then {@code serve --database DB --index DIR}: the files of DIR
+   * memory-mapped.
+   */
   MAPPED;
 
   /**
-   * The database in {@code database} held this way; a mapped one's index is built in
-   * {@code indexDirectory} first.
+   * The database in {@code database} held this way; a mapped one's index is built in {@code
+   * indexDirectory} first.
    */
-  public IndexedDatabase open(Path database, Path indexDirectory, BufferAllocator allocator) throws IOException {
+  public IndexedDatabase open(Path database, Path indexDirectory, BufferAllocator allocator)
+      throws IOException {
     DatabaseLocation location = DatabaseLocation.of(database);
     if (this == MEMORY) {
       return IndexedDatabase.build(location, allocator, new MemoryStore());

@@ -8,8 +8,12 @@ import picocli.CommandLine;
  */
 final class OneLineErrors implements CommandLine.IExecutionExceptionHandler {
   @Override
-  public int handleExecutionException(Exception e, CommandLine command, CommandLine.ParseResult parseResult) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+  public int handleExecutionException(
+      Exception e, CommandLine command, CommandLine.ParseResult parseResult) {
+    String message =
+        e.getMessage() == null
+            ? e.getClass().getSimpleName()
+            : e.getMessage().lines().findFirst().orElse("");
     command.getErr().println("error: " + message);
     command.getErr().flush();
     return WhereIsCommand.EXIT_FAILED;

@@ -6,7 +6,10 @@ import org.softwareheritage.provenance.client.ProvenanceResult;
 
 /** How {@code whereis} prints each answer: one line per SWHID asked about, in input order. */
 enum OutputFormat {
-  /** The qualified SWHID ({@code swh:1:…;origin=…;anchor=…}), or the bare SWHID when there is no provenance. */
+  /**
+   * The qualified SWHID ({@code swh:1:…;origin=…;anchor=…}), or the bare SWHID when there is no
+   * provenance.
+   */
   QUALIFIED {
     @Override
     String line(ProvenanceResult result) {
@@ -32,7 +35,10 @@ enum OutputFormat {
 
     @Override
     String line(ProvenanceResult result) {
-      return result.swhid() + "," + result.anchor().map(Object::toString).orElse("") + ","
+      return result.swhid()
+          + ","
+          + result.anchor().map(Object::toString).orElse("")
+          + ","
           + result.origin().map(OutputFormat::csvField).orElse("");
     }
   };

@@ -5,12 +5,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code provenance-client} command line: {@code whereis} asks where objects come from. */
-@Command(name = "provenance-client", mixinStandardHelpOptions = true, version = "provenance-client 0.1.0",
+@Command(
+    name = "provenance-client",
+    mixinStandardHelpOptions = true,
+    version = "provenance-client 0.1.0",
     description = "Client of the Software Heritage provenance service.",
     subcommands = {WhereIsCommand.class, CommandLine.HelpCommand.class})
 public final class ProvenanceClientCommand implements Runnable {
-  @CommandLine.Spec
-  private CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
   /** Runs the command line and exits with its exit code. */
   public static void main(String[] args) {
@@ -31,6 +33,7 @@ public final class ProvenanceClientCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required, e.g. whereis");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "a command is required, e.g. whereis");
   }
 }

@@ -25,12 +25,15 @@ final class Reporter implements AutoCloseable {
   Reporter(PrintWriter err, boolean progress) {
     this.err = err;
     if (progress) {
-      timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "progress");
-        thread.setDaemon(true);
-        return thread;
-      });
-      timer.scheduleAtFixedRate(this::showProgress, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+      timer =
+          Executors.newSingleThreadScheduledExecutor(
+              runnable -> {
+                Thread thread = new Thread(runnable, "progress");
+                thread.setDaemon(true);
+                return thread;
+              });
+      timer.scheduleAtFixedRate(
+          this::showProgress, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     } else {
       timer = null;
     }

@@ -8,8 +8,8 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * The valid SWHIDs of command-line arguments or of stdin lines, read lazily: an invalid one is
- * reported (with its argument or line number) and skipped. Stdin lines are stripped of
- * surrounding white space, and blank lines skipped.
+ * reported (with its argument or line number) and skipped. Stdin lines are stripped of surrounding
+ * white space, and blank lines skipped.
  */
 final class SwhidInput implements Iterator<Swhid> {
   private final Iterator<String> values;

@@ -9,7 +9,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-/** The batches of every endpoint of a flight, one endpoint after the other, each read with DoGet. */
+/**
+ * The batches of every endpoint of a flight, one endpoint after the other, each read with DoGet.
+ */
 final class EndpointStream implements BatchStream {
   private final FlightClient client;
   private final Schema schema;
@@ -18,7 +20,9 @@ final class EndpointStream implements BatchStream {
 
   EndpointStream(FlightClient client, FlightInfo info) {
     this.client = client;
-    this.schema = info.getSchemaOptional().orElseThrow(() -> new IllegalStateException("the server sent no schema"));
+    this.schema =
+        info.getSchemaOptional()
+            .orElseThrow(() -> new IllegalStateException("the server sent no schema"));
     this.endpoints = info.getEndpoints().iterator();
     if (endpoints.hasNext()) {
       current = client.getStream(endpoints.next().getTicket());

@@ -17,14 +17,19 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * One DoExchange call of bulk provenance: a writer thread sends up to {@code maxSwhids} SWHIDs,
- * the next ones of the input, as batches of a {@code swhid} column, only when the transport is
- * ready for more, while the caller reads the provenance batches. As the server answers only as
- * fast as the caller reads, memory stays bounded whatever the number of SWHIDs.
+ * One DoExchange call of bulk provenance: a writer thread sends up to {@code maxSwhids} SWHIDs, the
+ * next ones of the input, as batches of a {@code swhid} column, only when the transport is ready
+ * for more, while the caller reads the provenance batches. As the server answers only as fast as
+ * the caller reads, memory stays bounded whatever the number of SWHIDs.
  */
 final class ExchangeStream implements BatchStream {
-  private static final Schema INPUT = new Schema(List.of(Field.notNullable("swhid", ArrowType.Utf8.INSTANCE)));
-  /** How long the writer waits between checks of the transport's ready state (20 µs: a millisecond sleep starves it). */
+  private static final Schema INPUT =
+      new Schema(List.of(Field.notNullable("swhid", ArrowType.Utf8.INSTANCE)));
+
+  /**
+   * How long the writer waits between checks of the transport's ready state (20 µs: a millisecond
+   * sleep starves it).
+   */
   private static final long READY_POLL_NANOS = 20_000;
 
   private final FlightClient.ExchangeReaderWriter exchange;
@@ -33,19 +38,29 @@ final class ExchangeStream implements BatchStream {
   private volatile boolean closed;
   private volatile RuntimeException writeFailure;
 
-  ExchangeStream(FlightClient client, BufferAllocator allocator, Iterator<Swhid> swhids, boolean allAnchors,
-      int batchRows, int maxSwhids) {
+  ExchangeStream(
+      FlightClient client,
+      BufferAllocator allocator,
+      Iterator<Swhid> swhids,
+      boolean allAnchors,
+      int batchRows,
+      int maxSwhids) {
     String command = "{\"exchange\":\"provenance\",\"all_anchors\":" + allAnchors + "}";
-    this.exchange = client.doExchange(FlightDescriptor.command(command.getBytes(StandardCharsets.UTF_8)));
+    this.exchange =
+        client.doExchange(FlightDescriptor.command(command.getBytes(StandardCharsets.UTF_8)));
     this.reader = exchange.getReader();
-    this.writer = new Thread(() -> send(allocator, swhids, batchRows, maxSwhids), "provenance-exchange-writer");
+    this.writer =
+        new Thread(
+            () -> send(allocator, swhids, batchRows, maxSwhids), "provenance-exchange-writer");
     writer.setDaemon(true);
     writer.start();
   }
 
-  private void send(BufferAllocator allocator, Iterator<Swhid> swhids, int batchRows, int maxSwhids) {
+  private void send(
+      BufferAllocator allocator, Iterator<Swhid> swhids, int batchRows, int maxSwhids) {
     FlightClient.ClientStreamListener out = exchange.getWriter();
-    try (BufferAllocator memory = allocator.newChildAllocator("exchange-writer", 0, Long.MAX_VALUE);
+    try (BufferAllocator memory =
+            allocator.newChildAllocator("exchange-writer", 0, Long.MAX_VALUE);
         VectorSchemaRoot batch = VectorSchemaRoot.create(INPUT, memory)) {
       VarCharVector column = (VarCharVector) batch.getVector(0);
       out.start(batch);
@@ -75,7 +90,10 @@ final class ExchangeStream implements BatchStream {
     }
   }
 
-  /** Waits until the transport takes more (Flight clients cannot be told, so this polls); false once closed. */
+  /**
+   * Waits until the transport takes more (Flight clients cannot be told, so this polls); false once
+   * closed.
+   */
   private boolean awaitReady(FlightClient.ClientStreamListener out) throws InterruptedException {
     while (!out.isReady() && !closed) {
       LockSupport.parkNanos(READY_POLL_NANOS);

@@ -41,51 +41,79 @@ final class FileExport {
     try {
       Class.forName(PARQUET_WRITER, false, FileExport.class.getClassLoader());
     } catch (ClassNotFoundException e) {
-      throw new UnsupportedOperationException("saving Parquet needs org.apache.arrow:arrow-dataset on the class path"
-          + " (an optional dependency of provenance-client-flight): add it to your build, or save ARROW_IPC", e);
+      throw new UnsupportedOperationException(
+          "saving Parquet needs org.apache.arrow:arrow-dataset on the class path (an optional"
+              + " dependency of provenance-client-flight): add it to your build, or save ARROW_IPC",
+          e);
     }
   }
 
   /** Writes every batch of {@code stream} to {@code file}; returns the number of rows. */
-  static long write(BatchStream stream, Path file, FileFormat format, BufferAllocator allocator) throws IOException {
+  static long write(BatchStream stream, Path file, FileFormat format, BufferAllocator allocator)
+      throws IOException {
     Path directory = file.toAbsolutePath().getParent();
     Files.createDirectories(directory);
     Path staging = Files.createTempDirectory(directory, ".writing-");
     try {
-      Path written = format == FileFormat.PARQUET ? staging.resolve("parquet/part-0.parquet") : staging.resolve("part-0.arrow");
+      Path written =
+          format == FileFormat.PARQUET
+              ? staging.resolve("parquet/part-0.parquet")
+              : staging.resolve("part-0.arrow");
       long rows;
       try (BufferAllocator memory = allocator.newChildAllocator("file-export", 0, Long.MAX_VALUE)) {
-        rows = format == FileFormat.PARQUET ? writeParquet(stream, staging, memory) : writeIpc(stream, written, memory);
+        rows =
+            format == FileFormat.PARQUET
+                ? writeParquet(stream, staging, memory)
+                : writeIpc(stream, written, memory);
         awaitReleased(memory);
       }
       Files.move(written, file, StandardCopyOption.REPLACE_EXISTING);
       return rows;
     } finally {
       try (Stream<Path> leftovers = Files.walk(staging)) {
-        for (Path leftover : (Iterable<Path>) leftovers.sorted(Comparator.reverseOrder())::iterator) {
+        for (Path leftover :
+            (Iterable<Path>) leftovers.sorted(Comparator.reverseOrder())::iterator) {
           Files.delete(leftover);
         }
       }
     }
   }
 
-  private static long writeIpc(BatchStream stream, Path file, BufferAllocator memory) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      return copy(stream, memory, (root, dictionaries) -> new ArrowFileWriter(root, dictionaries, channel));
+  private static long writeIpc(BatchStream stream, Path file, BufferAllocator memory)
+      throws IOException {
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      return copy(
+          stream, memory, (root, dictionaries) -> new ArrowFileWriter(root, dictionaries, channel));
     }
   }
 
-  /** Parquet through an IPC stream staged next to the output: Arrow's writer reads it with the dictionaries. */
-  private static long writeParquet(BatchStream stream, Path staging, BufferAllocator memory) throws IOException {
+  /**
+   * Parquet through an IPC stream staged next to the output: Arrow's writer reads it with the
+   * dictionaries.
+   */
+  private static long writeParquet(BatchStream stream, Path staging, BufferAllocator memory)
+      throws IOException {
     Path ipc = staging.resolve("batches.arrows");
     long rows;
-    try (FileChannel channel = FileChannel.open(ipc, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      rows = copy(stream, memory, (root, dictionaries) -> new ArrowStreamWriter(root, dictionaries, channel));
+    try (FileChannel channel =
+        FileChannel.open(ipc, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      rows =
+          copy(
+              stream,
+              memory,
+              (root, dictionaries) -> new ArrowStreamWriter(root, dictionaries, channel));
     }
     try (FileChannel channel = FileChannel.open(ipc, StandardOpenOption.READ);
         ArrowStreamReader reader = new ArrowStreamReader(channel, memory)) {
-      DatasetFileWriter.write(memory, reader, org.apache.arrow.dataset.file.FileFormat.PARQUET,
-          staging.resolve("parquet").toUri().toString(), new String[0], 1, "part-{i}.parquet");
+      DatasetFileWriter.write(
+          memory,
+          reader,
+          org.apache.arrow.dataset.file.FileFormat.PARQUET,
+          staging.resolve("parquet").toUri().toString(),
+          new String[0],
+          1,
+          "part-{i}.parquet");
     } catch (RuntimeException e) {
       throw new IOException("the Parquet writer failed: " + e.getMessage(), e);
     }
@@ -98,11 +126,15 @@ final class FileExport {
    * dictionaries the first batch brings are kept (shared) for the whole file: a table read over
    * several endpoints frees those of each endpoint when moving to the next.
    */
-  private static long copy(BatchStream stream, BufferAllocator memory,
-      BiFunction<VectorSchemaRoot, DictionaryProvider, ArrowWriter> open) throws IOException {
+  private static long copy(
+      BatchStream stream,
+      BufferAllocator memory,
+      BiFunction<VectorSchemaRoot, DictionaryProvider, ArrowWriter> open)
+      throws IOException {
     boolean more = stream.next();
     long rows = 0;
-    DictionaryProvider.MapDictionaryProvider dictionaries = new DictionaryProvider.MapDictionaryProvider();
+    DictionaryProvider.MapDictionaryProvider dictionaries =
+        new DictionaryProvider.MapDictionaryProvider();
     try (VectorSchemaRoot out = VectorSchemaRoot.create(stream.root().getSchema(), memory)) {
       for (long id : stream.dictionaries().getDictionaryIds()) {
         Dictionary dictionary = stream.dictionaries().lookup(id);

@@ -27,8 +27,8 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * A client of the server's Arrow Flight API, for bulk reads: list the tables, stream a table or a
- * slice of it as Arrow record batches, save it as a local Arrow or Parquet file, and the
- * provenance of millions of SWHIDs at once. Thread-safe; close it when done.
+ * slice of it as Arrow record batches, save it as a local Arrow or Parquet file, and the provenance
+ * of millions of SWHIDs at once. Thread-safe; close it when done.
  *
  * <pre>{@code
  * try (ProvenanceFlightClient client = ProvenanceFlightClient.builder().target("localhost:50141").build()) {
@@ -48,8 +48,12 @@ public final class ProvenanceFlightClient implements AutoCloseable {
   private final int exchangeBatchRows;
   private final int maxSwhidsPerExchange;
 
-  private ProvenanceFlightClient(FlightClient client, BufferAllocator allocator, boolean ownsAllocator,
-      int exchangeBatchRows, int maxSwhidsPerExchange) {
+  private ProvenanceFlightClient(
+      FlightClient client,
+      BufferAllocator allocator,
+      boolean ownsAllocator,
+      int exchangeBatchRows,
+      int maxSwhidsPerExchange) {
     this.client = client;
     this.allocator = allocator;
     this.ownsAllocator = ownsAllocator;
@@ -66,8 +70,12 @@ public final class ProvenanceFlightClient implements AutoCloseable {
   public List<TableInfo> listTables() {
     List<TableInfo> tables = new ArrayList<>();
     for (FlightInfo info : client.listFlights(Criteria.ALL)) {
-      tables.add(new TableInfo(info.getDescriptor().getPath().get(0), info.getSchemaOptional().orElseThrow(), info.getRecords(),
-          info.getBytes()));
+      tables.add(
+          new TableInfo(
+              info.getDescriptor().getPath().get(0),
+              info.getSchemaOptional().orElseThrow(),
+              info.getRecords(),
+              info.getBytes()));
     }
     return tables;
   }
@@ -93,9 +101,9 @@ public final class ProvenanceFlightClient implements AutoCloseable {
   }
 
   /**
-   * Saves the rows {@code query} selects as the file {@code file}, replaced if it exists, one
-   * batch at a time; returns the number of rows. {@link FileFormat#PARQUET} needs
-   * {@code org.apache.arrow:arrow-dataset} on the class path, an optional dependency of this library.
+   * Saves the rows {@code query} selects as the file {@code file}, replaced if it exists, one batch
+   * at a time; returns the number of rows. {@link FileFormat#PARQUET} needs {@code
+   * org.apache.arrow:arrow-dataset} on the class path, an optional dependency of this library.
    *
    * @throws UnsupportedOperationException for Parquet without arrow-dataset, before any call
    */
@@ -109,33 +117,39 @@ public final class ProvenanceFlightClient implements AutoCloseable {
   }
 
   /**
-   * Provenance of a short list of SWHIDs in one DoGet: batches {@code swhid, anchor,
-   * anchor_date, origin}, one row per SWHID in order, or with {@code allAnchors} one row per
-   * anchor (a content's direct revisions earliest first, then each frontier directory's). Unknown SWHIDs have null anchor, date and origin. The list goes in
-   * one request, which the server refuses ({@code INVALID_ARGUMENT}) beyond its per-request SWHID
-   * limit; {@link #exchangeProvenance(Iterator, boolean)} takes any number.
+   * Provenance of a short list of SWHIDs in one DoGet: batches {@code swhid, anchor, anchor_date,
+   * origin}, one row per SWHID in order, or with {@code allAnchors} one row per anchor (a content's
+   * direct revisions earliest first, then each frontier directory's). Unknown SWHIDs have null
+   * anchor, date and origin. The list goes in one request, which the server refuses ({@code
+   * INVALID_ARGUMENT}) beyond its per-request SWHID limit; {@link #exchangeProvenance(Iterator,
+   * boolean)} takes any number.
    */
   public BatchStream provenance(Collection<Swhid> swhids, boolean allAnchors) {
     ObjectNode ticket = JSON.createObjectNode();
     ArrayNode list = ticket.putArray("provenance");
     swhids.forEach(swhid -> list.add(swhid.toString()));
     ticket.put("all_anchors", allAnchors);
-    return new EndpointStream(client,
-        client.getInfo(FlightDescriptor.command(ticket.toString().getBytes(StandardCharsets.UTF_8))));
+    return new EndpointStream(
+        client,
+        client.getInfo(
+            FlightDescriptor.command(ticket.toString().getBytes(StandardCharsets.UTF_8))));
   }
 
   /**
-   * Provenance of any number of SWHIDs over DoExchange, with the same batches as
-   * {@link #provenance(Collection, boolean)}: {@code swhids} is read lazily, as the server asks
-   * for more, so millions of SWHIDs stream through bounded memory. They are sent in consecutive
-   * exchanges of at most {@link Builder#maxSwhidsPerExchange(int)} SWHIDs, to stay within the
-   * server's per-request limit; the stream moves from one to the next by itself. Close the stream
-   * when done, which cancels the current exchange if it is unfinished.
+   * Provenance of any number of SWHIDs over DoExchange, with the same batches as {@link
+   * #provenance(Collection, boolean)}: {@code swhids} is read lazily, as the server asks for more,
+   * so millions of SWHIDs stream through bounded memory. They are sent in consecutive exchanges of
+   * at most {@link Builder#maxSwhidsPerExchange(int)} SWHIDs, to stay within the server's
+   * per-request limit; the stream moves from one to the next by itself. Close the stream when done,
+   * which cancels the current exchange if it is unfinished.
    */
   public BatchStream exchangeProvenance(Iterator<Swhid> swhids, boolean allAnchors) {
     Objects.requireNonNull(swhids, "swhids");
-    return new ExchangeSequence(swhids,
-        () -> new ExchangeStream(client, allocator, swhids, allAnchors, exchangeBatchRows, maxSwhidsPerExchange));
+    return new ExchangeSequence(
+        swhids,
+        () ->
+            new ExchangeStream(
+                client, allocator, swhids, allAnchors, exchangeBatchRows, maxSwhidsPerExchange));
   }
 
   /** Closes the connection, and the allocator if the client made it. */
@@ -150,10 +164,14 @@ public final class ProvenanceFlightClient implements AutoCloseable {
     }
   }
 
-  /** Settings of a {@link ProvenanceFlightClient}; see {@link ClientBuilder} for the connection ones. */
+  /**
+   * Settings of a {@link ProvenanceFlightClient}; see {@link ClientBuilder} for the connection
+   * ones.
+   */
   public static final class Builder extends ClientBuilder<Builder> {
     /** Default number of SWHIDs per batch sent over DoExchange. */
     public static final int DEFAULT_EXCHANGE_BATCH_ROWS = 65_536;
+
     /** Default most SWHIDs per DoExchange call: the server's default per-request limit. */
     public static final int DEFAULT_MAX_SWHIDS_PER_EXCHANGE = 1_000_000;
 
@@ -168,7 +186,10 @@ public final class ProvenanceFlightClient implements AutoCloseable {
       return this;
     }
 
-    /** Allocates the batches from {@code allocator} (closed by its owner); by default the client makes one. */
+    /**
+     * Allocates the batches from {@code allocator} (closed by its owner); by default the client
+     * makes one.
+     */
     public Builder allocator(BufferAllocator allocator) {
       this.allocator = Objects.requireNonNull(allocator, "allocator");
       return this;
@@ -184,9 +205,9 @@ public final class ProvenanceFlightClient implements AutoCloseable {
     }
 
     /**
-     * Most SWHIDs one DoExchange call of
-     * {@link ProvenanceFlightClient#exchangeProvenance(Iterator, boolean)} sends before the next
-     * call takes over; at most the server's {@code --max-swhids-per-request}. Default 1,000,000.
+     * Most SWHIDs one DoExchange call of {@link ProvenanceFlightClient#exchangeProvenance(Iterator,
+     * boolean)} sends before the next call takes over; at most the server's {@code
+     * --max-swhids-per-request}. Default 1,000,000.
      */
     public Builder maxSwhidsPerExchange(int swhids) {
       if (swhids < 1) {
@@ -201,9 +222,11 @@ public final class ProvenanceFlightClient implements AutoCloseable {
       boolean owns = allocator == null;
       BufferAllocator memory = owns ? new RootAllocator() : allocator;
       try {
-        FlightClient client = FlightGrpcUtils.createFlightClient(memory,
-            channelBuilder(NettyChannelBuilder::forTarget).build());
-        return new ProvenanceFlightClient(client, memory, owns, exchangeBatchRows, maxSwhidsPerExchange);
+        FlightClient client =
+            FlightGrpcUtils.createFlightClient(
+                memory, channelBuilder(NettyChannelBuilder::forTarget).build());
+        return new ProvenanceFlightClient(
+            client, memory, owns, exchangeBatchRows, maxSwhidsPerExchange);
       } catch (RuntimeException e) {
         if (owns) {
           memory.close();

@@ -2,7 +2,10 @@ package org.softwareheritage.provenance.client.flight;
 
 import org.apache.arrow.flight.FlightStream;
 
-/** Closing Flight streams, whose {@code close()} declares checked exceptions it never throws in practice. */
+/**
+ * Closing Flight streams, whose {@code close()} declares checked exceptions it never throws in
+ * practice.
+ */
 final class Streams {
   private Streams() {}
 

@@ -10,9 +10,9 @@ import java.util.List;
 
 /**
  * Which rows and columns of a table to read: a whole table, a projection, the rows of some keys
- * (the first column of a {@code *_in_*} table or {@code origins}, the {@code id} of
- * {@code nodes}) or of a key range. Immutable; each method returns a narrowed copy. Node ids are
- * unsigned 64-bit integers, passed as Java {@code long}s with the same bits.
+ * (the first column of a {@code *_in_*} table or {@code origins}, the {@code id} of {@code nodes})
+ * or of a key range. Immutable; each method returns a narrowed copy. Node ids are unsigned 64-bit
+ * integers, passed as Java {@code long}s with the same bits.
  */
 public final class TableQuery {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,7 +52,10 @@ public final class TableQuery {
     return new TableQuery(table, columns, keys.clone(), null);
   }
 
-  /** Only the rows whose key is from {@code first} to {@code last} (unsigned, inclusive); not for nodes. */
+  /**
+   * Only the rows whose key is from {@code first} to {@code last} (unsigned, inclusive); not for
+   * nodes.
+   */
   public TableQuery keyRange(long first, long last) {
     return new TableQuery(table, columns, null, new long[] {first, last});
   }

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
  * once with a message naming it, before any call (no server is needed to show it).
  */
 class ParquetWithoutDatasetTest {
-  private static final String FLIGHT_CLIENT_PACKAGE = ProvenanceFlightClient.class.getPackageName() + ".";
+  private static final String FLIGHT_CLIENT_PACKAGE =
+      ProvenanceFlightClient.class.getPackageName() + ".";
 
-  @TempDir
-  Path directory;
+  @TempDir Path directory;
 
   /** Loads this library's classes itself, and finds nothing of Arrow's dataset module. */
   private static final class WithoutDataset extends ClassLoader {
@@ -39,7 +39,8 @@ class ParquetWithoutDatasetTest {
       synchronized (getClassLoadingLock(name)) {
         Class<?> loaded = findLoadedClass(name);
         if (loaded == null) {
-          try (InputStream bytes = getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
+          try (InputStream bytes =
+              getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
             if (bytes == null) {
               throw new ClassNotFoundException(name);
             }
@@ -65,10 +66,17 @@ class ParquetWithoutDatasetTest {
     Object parquet = formatClass.getField("PARQUET").get(null);
     Path file = directory.resolve("nodes.parquet");
     builder.getClass().getMethod("target", String.class).invoke(builder, "127.0.0.1:1");
-    try (AutoCloseable client = (AutoCloseable) builder.getClass().getMethod("build").invoke(builder)) {
-      InvocationTargetException failure = assertThrows(InvocationTargetException.class,
-          () -> clientClass.getMethod("save", queryClass, Path.class, formatClass).invoke(client, query, file, parquet));
-      UnsupportedOperationException e = assertInstanceOf(UnsupportedOperationException.class, failure.getCause());
+    try (AutoCloseable client =
+        (AutoCloseable) builder.getClass().getMethod("build").invoke(builder)) {
+      InvocationTargetException failure =
+          assertThrows(
+              InvocationTargetException.class,
+              () ->
+                  clientClass
+                      .getMethod("save", queryClass, Path.class, formatClass)
+                      .invoke(client, query, file, parquet));
+      UnsupportedOperationException e =
+          assertInstanceOf(UnsupportedOperationException.class, failure.getCause());
       assertTrue(e.getMessage().contains("org.apache.arrow:arrow-dataset"), e.getMessage());
     }
     assertFalse(file.toFile().exists());

@@ -18,8 +18,11 @@ final class ProvenanceRows {
       for (int i = 0; i < root.getRowCount(); i++) {
         Object anchor = root.getVector("anchor").getObject(i);
         Object origin = root.getVector("origin").getObject(i);
-        results.add(new ProvenanceResult(Swhid.parse(root.getVector("swhid").getObject(i).toString()),
-            anchor == null ? null : Swhid.parse(anchor.toString()), origin == null ? null : origin.toString()));
+        results.add(
+            new ProvenanceResult(
+                Swhid.parse(root.getVector("swhid").getObject(i).toString()),
+                anchor == null ? null : Swhid.parse(anchor.toString()),
+                origin == null ? null : origin.toString()));
       }
     }
     return results;

@@ -44,12 +44,11 @@ import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
  * Both clients against a randomized database: gRPC answers equal brute force across batch
- * boundaries; Flight tables read across endpoints, slices, saved Arrow and Parquet files read
- * back, and bulk provenance by DoGet and DoExchange equal to the gRPC answers.
+ * boundaries; Flight tables read across endpoints, slices, saved Arrow and Parquet files read back,
+ * and bulk provenance by DoGet and DoExchange equal to the gRPC answers.
  */
 class RandomDatabaseClientTest {
-  @TempDir
-  static Path directory;
+  @TempDir static Path directory;
 
   private static RandomDatabase database;
   private static RunningServer server;
@@ -61,7 +60,9 @@ class RandomDatabaseClientTest {
   static void start() throws Exception {
     database = RandomDatabase.generate(11, 3000, RandomDatabase.NodeIds.DENSE);
     database.write(directory.resolve("db"));
-    server = RunningServer.start(directory.resolve("db"), new FlightOptions(700, 256, 1_000_000), builder -> { });
+    server =
+        RunningServer.start(
+            directory.resolve("db"), new FlightOptions(700, 256, 1_000_000), builder -> {});
   }
 
   @AfterAll
@@ -72,8 +73,12 @@ class RandomDatabaseClientTest {
   @BeforeEach
   void connect() {
     allocator = new RootAllocator();
-    flight = ProvenanceFlightClient.builder().target("127.0.0.1:" + server.port()).allocator(allocator)
-        .exchangeBatchRows(1000).build();
+    flight =
+        ProvenanceFlightClient.builder()
+            .target("127.0.0.1:" + server.port())
+            .allocator(allocator)
+            .exchangeBatchRows(1000)
+            .build();
     grpc = ProvenanceClient.builder().target("127.0.0.1:" + server.port()).batchSize(97).build();
   }
 
@@ -87,7 +92,8 @@ class RandomDatabaseClientTest {
 
   /** Every node, some unknown SWHIDs, some repeated, shuffled. */
   private static List<Swhid> mixedSwhids() {
-    List<Swhid> swhids = new ArrayList<>(database.nodes().stream().map(RandomDatabase.Node::swhid).toList());
+    List<Swhid> swhids =
+        new ArrayList<>(database.nodes().stream().map(RandomDatabase.Node::swhid).toList());
     Random random = new Random(5);
     for (int i = 0; i < 200; i++) {
       byte[] hash = new byte[Swhid.HASH_LENGTH];
@@ -101,7 +107,9 @@ class RandomDatabaseClientTest {
 
   private static ProvenanceResult expected(Swhid swhid) {
     RandomDatabase.Answer answer = database.expected(swhid);
-    return answer == null ? new ProvenanceResult(swhid, null, null) : new ProvenanceResult(swhid, answer.anchor(), answer.origin());
+    return answer == null
+        ? new ProvenanceResult(swhid, null, null)
+        : new ProvenanceResult(swhid, answer.anchor(), answer.origin());
   }
 
   @Test
@@ -118,13 +126,18 @@ class RandomDatabaseClientTest {
   void streamWhereAreOverALargeInput() {
     List<Swhid> swhids = mixedSwhids();
     int total = 50_000;
-    Iterator<Swhid> input = Stream.iterate(0, i -> i + 1).limit(total).map(i -> swhids.get(i % swhids.size())).iterator();
+    Iterator<Swhid> input =
+        Stream.iterate(0, i -> i + 1)
+            .limit(total)
+            .map(i -> swhids.get(i % swhids.size()))
+            .iterator();
     int[] index = {0};
     try (Stream<ProvenanceResult> results = grpc.streamWhereAre(input)) {
-      results.forEachOrdered(result -> {
-        assertEquals(swhids.get(index[0] % swhids.size()), result.swhid());
-        index[0]++;
-      });
+      results.forEachOrdered(
+          result -> {
+            assertEquals(swhids.get(index[0] % swhids.size()), result.swhid());
+            index[0]++;
+          });
     }
     assertEquals(total, index[0]);
   }
@@ -132,10 +145,18 @@ class RandomDatabaseClientTest {
   @Test
   void listTablesGivesEveryTableWithItsSize() {
     List<TableInfo> tables = flight.listTables();
-    assertEquals(List.of("nodes", "origins", "contents_in_revisions_without_frontiers", "contents_in_frontier_directories",
-        "frontier_directories_in_revisions", "revisions_in_origins"), tables.stream().map(TableInfo::name).toList());
+    assertEquals(
+        List.of(
+            "nodes",
+            "origins",
+            "contents_in_revisions_without_frontiers",
+            "contents_in_frontier_directories",
+            "frontier_directories_in_revisions",
+            "revisions_in_origins"),
+        tables.stream().map(TableInfo::name).toList());
     assertEquals(database.nodes().size(), tables.get(0).rows());
-    assertEquals(List.of("id", "type", "sha1_git"),
+    assertEquals(
+        List.of("id", "type", "sha1_git"),
         tables.get(0).schema().getFields().stream().map(f -> f.getName()).toList());
   }
 
@@ -144,16 +165,24 @@ class RandomDatabaseClientTest {
     long rows = database.contentsInDirectories().size();
     assertTrue(rows > 700, "the table spans several endpoints of 700 rows");
     List<Integer> batchSizes = new ArrayList<>();
-    assertEquals(rows, flight.read(TableQuery.table("contents_in_frontier_directories"),
-        root -> batchSizes.add(root.getRowCount())));
+    assertEquals(
+        rows,
+        flight.read(
+            TableQuery.table("contents_in_frontier_directories"),
+            root -> batchSizes.add(root.getRowCount())));
     assertTrue(batchSizes.stream().allMatch(size -> size <= 256), batchSizes.toString());
   }
 
   @Test
   void readsSlicesByKey() {
     long[] first = database.contentsInDirectories().get(0);
-    long expected = database.contentsInDirectories().stream().filter(row -> row[0] == first[0]).count();
-    try (BatchStream batches = flight.read(TableQuery.table("contents_in_frontier_directories").columns("dir", "cnt").key(first[0]))) {
+    long expected =
+        database.contentsInDirectories().stream().filter(row -> row[0] == first[0]).count();
+    try (BatchStream batches =
+        flight.read(
+            TableQuery.table("contents_in_frontier_directories")
+                .columns("dir", "cnt")
+                .key(first[0]))) {
       long rows = 0;
       while (batches.next()) {
         VectorSchemaRoot root = batches.root();
@@ -165,19 +194,25 @@ class RandomDatabaseClientTest {
       }
       assertEquals(expected, rows);
     }
-    long ranged = flight.read(TableQuery.table("contents_in_frontier_directories").keyRange(0, -1L), root -> { });
+    long ranged =
+        flight.read(
+            TableQuery.table("contents_in_frontier_directories").keyRange(0, -1L), root -> {});
     assertEquals(database.contentsInDirectories().size(), ranged, "the full unsigned key range");
-    long none = flight.read(TableQuery.table("nodes").keys(), root -> { });
+    long none = flight.read(TableQuery.table("nodes").keys(), root -> {});
     assertEquals(0, none);
   }
 
   @Test
   void badQueriesAreInvalidArgument() {
-    FlightRuntimeException table = assertThrows(FlightRuntimeException.class,
-        () -> flight.read(TableQuery.table("no_such_table"), root -> { }));
+    FlightRuntimeException table =
+        assertThrows(
+            FlightRuntimeException.class,
+            () -> flight.read(TableQuery.table("no_such_table"), root -> {}));
     assertEquals(FlightStatusCode.INVALID_ARGUMENT, table.status().code());
-    FlightRuntimeException column = assertThrows(FlightRuntimeException.class,
-        () -> flight.read(TableQuery.table("nodes").columns("nope"), root -> { }));
+    FlightRuntimeException column =
+        assertThrows(
+            FlightRuntimeException.class,
+            () -> flight.read(TableQuery.table("nodes").columns("nope"), root -> {}));
     assertTrue(column.getMessage().contains("nope"), column.getMessage());
   }
 
@@ -199,8 +234,12 @@ class RandomDatabaseClientTest {
     assertEquals(streamed, fromArrow);
     List<String> fromParquet = new ArrayList<>();
     List<String> types = new ArrayList<>();
-    try (FileSystemDatasetFactory factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(),
-            org.apache.arrow.dataset.file.FileFormat.PARQUET, parquet.toUri().toString());
+    try (FileSystemDatasetFactory factory =
+            new FileSystemDatasetFactory(
+                allocator,
+                NativeMemoryPool.getDefault(),
+                org.apache.arrow.dataset.file.FileFormat.PARQUET,
+                parquet.toUri().toString());
         Dataset dataset = factory.finish();
         Scanner scanner = dataset.newScan(new ScanOptions(1024));
         ArrowReader reader = scanner.scanBatches()) {
@@ -213,10 +252,14 @@ class RandomDatabaseClientTest {
       }
     }
     assertEquals(streamed, fromParquet);
-    assertEquals(database.nodes().stream().map(n -> n.type().tag()).sorted().toList(), types.stream().sorted().toList(),
+    assertEquals(
+        database.nodes().stream().map(n -> n.type().tag()).sorted().toList(),
+        types.stream().sorted().toList(),
         "dictionary-encoded types are decoded in Parquet");
     try (Stream<Path> files = Files.list(directory.resolve("out"))) {
-      assertEquals(List.of("nodes.arrow", "nodes.parquet"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+      assertEquals(
+          List.of("nodes.arrow", "nodes.parquet"),
+          files.map(p -> p.getFileName().toString()).sorted().toList(),
           "no staging files left");
     }
   }
@@ -224,7 +267,10 @@ class RandomDatabaseClientTest {
   /** Node rows as text: id and hash. */
   private static void addRows(VectorSchemaRoot root, List<String> rows) {
     for (int i = 0; i < root.getRowCount(); i++) {
-      rows.add(root.getVector("id").getObject(i) + "|" + HexFormat.of().formatHex((byte[]) root.getVector("sha1_git").getObject(i)));
+      rows.add(
+          root.getVector("id").getObject(i)
+              + "|"
+              + HexFormat.of().formatHex((byte[]) root.getVector("sha1_git").getObject(i)));
     }
   }
 
@@ -236,7 +282,8 @@ class RandomDatabaseClientTest {
       assertEquals(expected.subList(0, 300), results(batches));
     }
     try (BatchStream batches = flight.exchangeProvenance(swhids.iterator(), false)) {
-      assertEquals(List.of("swhid", "anchor", "anchor_date", "origin"),
+      assertEquals(
+          List.of("swhid", "anchor", "anchor_date", "origin"),
           batches.schema().getFields().stream().map(f -> f.getName()).toList());
       assertEquals(expected, results(batches));
     }
@@ -244,7 +291,12 @@ class RandomDatabaseClientTest {
 
   @Test
   void exchangeStreamsMillionsThroughBoundedMemory() {
-    Swhid content = database.nodes().stream().filter(n -> n.type() == ObjectType.CONTENT).findFirst().orElseThrow().swhid();
+    Swhid content =
+        database.nodes().stream()
+            .filter(n -> n.type() == ObjectType.CONTENT)
+            .findFirst()
+            .orElseThrow()
+            .swhid();
     int total = 300_000;
     Iterator<Swhid> input = Stream.generate(() -> content).limit(total).iterator();
     long rows = 0;
@@ -261,8 +313,13 @@ class RandomDatabaseClientTest {
 
   @Test
   void allAnchorsComeInTheServersOrder() {
-    Swhid content = database.nodes().stream().filter(n -> n.type() == ObjectType.CONTENT)
-        .filter(n -> database.allAnchors(n.swhid()).size() > 3).findFirst().orElseThrow().swhid();
+    Swhid content =
+        database.nodes().stream()
+            .filter(n -> n.type() == ObjectType.CONTENT)
+            .filter(n -> database.allAnchors(n.swhid()).size() > 3)
+            .findFirst()
+            .orElseThrow()
+            .swhid();
     List<RandomDatabase.Answer> expected = database.allAnchors(content);
     try (BatchStream batches = flight.exchangeProvenance(List.of(content).iterator(), true)) {
       List<ProvenanceResult> rows = results(batches);
@@ -280,9 +337,13 @@ class RandomDatabaseClientTest {
       assertTrue(batches.next());
       assertNull(batches.root().getVector("nope"));
     }
-    List<Swhid> three = database.nodes().subList(0, 3).stream().map(RandomDatabase.Node::swhid).toList();
+    List<Swhid> three =
+        database.nodes().subList(0, 3).stream().map(RandomDatabase.Node::swhid).toList();
     try (BatchStream batches = flight.provenance(three, false)) {
-      assertEquals(three, results(batches).stream().map(ProvenanceResult::swhid).toList(), "the client still works");
+      assertEquals(
+          three,
+          results(batches).stream().map(ProvenanceResult::swhid).toList(),
+          "the client still works");
     }
   }
 }

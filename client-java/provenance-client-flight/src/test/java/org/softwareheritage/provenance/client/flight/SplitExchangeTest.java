@@ -36,9 +36,9 @@ import org.softwareheritage.provenance.swhid.ObjectType;
 import org.softwareheritage.provenance.swhid.Swhid;
 
 /**
- * Bulk provenance over DoExchange against a server that takes at most 1,000 SWHIDs per request:
- * the client sends any input as consecutive exchanges of at most 700, answers every SWHID in
- * request order as gRPC does one at a time, and a client limit above the server's is a typed error.
+ * Bulk provenance over DoExchange against a server that takes at most 1,000 SWHIDs per request: the
+ * client sends any input as consecutive exchanges of at most 700, answers every SWHID in request
+ * order as gRPC does one at a time, and a client limit above the server's is a typed error.
  */
 @Timeout(60)
 class SplitExchangeTest {
@@ -46,8 +46,7 @@ class SplitExchangeTest {
   private static final int PER_EXCHANGE = 700;
   private static final CallRecorder CALLS = new CallRecorder();
 
-  @TempDir
-  static Path directory;
+  @TempDir static Path directory;
 
   private static RandomDatabase database;
   private static RunningServer server;
@@ -59,7 +58,11 @@ class SplitExchangeTest {
   static void start() throws Exception {
     database = RandomDatabase.generate(23, 1500, RandomDatabase.NodeIds.SPARSE);
     database.write(directory.resolve("db"));
-    server = RunningServer.start(directory.resolve("db"), new FlightOptions(4096, 256, SERVER_LIMIT), b -> b.intercept(CALLS));
+    server =
+        RunningServer.start(
+            directory.resolve("db"),
+            new FlightOptions(4096, 256, SERVER_LIMIT),
+            b -> b.intercept(CALLS));
   }
 
   @AfterAll
@@ -83,11 +86,17 @@ class SplitExchangeTest {
 
   /** A client sending batches of 300 SWHIDs, so that exchanges end mid-batch. */
   private ProvenanceFlightClient client(int maxSwhidsPerExchange) {
-    return ProvenanceFlightClient.builder().target("127.0.0.1:" + server.port()).allocator(allocator)
-        .exchangeBatchRows(300).maxSwhidsPerExchange(maxSwhidsPerExchange).build();
+    return ProvenanceFlightClient.builder()
+        .target("127.0.0.1:" + server.port())
+        .allocator(allocator)
+        .exchangeBatchRows(300)
+        .maxSwhidsPerExchange(maxSwhidsPerExchange)
+        .build();
   }
 
-  /** {@code count} SWHIDs in random order: nodes of every type, repeated, and one in ten unknown. */
+  /**
+   * {@code count} SWHIDs in random order: nodes of every type, repeated, and one in ten unknown.
+   */
   private static List<Swhid> swhids(int count) {
     Random random = new Random(count);
     List<Swhid> swhids = new ArrayList<>(count);
@@ -103,16 +112,25 @@ class SplitExchangeTest {
     return swhids;
   }
 
-  /** The answers of gRPC {@code WhereIsOne}, one call per distinct SWHID; unknown ones are empty. */
+  /**
+   * The answers of gRPC {@code WhereIsOne}, one call per distinct SWHID; unknown ones are empty.
+   */
   private static List<ProvenanceResult> oneByOne(List<Swhid> swhids) {
-    try (ProvenanceClient grpc = ProvenanceClient.builder().target("127.0.0.1:" + server.port()).build()) {
-      return swhids.stream().map(swhid -> ONE_BY_ONE.computeIfAbsent(swhid, s -> {
-        try {
-          return grpc.whereIs(s);
-        } catch (SwhidNotFoundException e) {
-          return new ProvenanceResult(s, null, null);
-        }
-      })).toList();
+    try (ProvenanceClient grpc =
+        ProvenanceClient.builder().target("127.0.0.1:" + server.port()).build()) {
+      return swhids.stream()
+          .map(
+              swhid ->
+                  ONE_BY_ONE.computeIfAbsent(
+                      swhid,
+                      s -> {
+                        try {
+                          return grpc.whereIs(s);
+                        } catch (SwhidNotFoundException e) {
+                          return new ProvenanceResult(s, null, null);
+                        }
+                      }))
+          .toList();
     }
   }
 
@@ -141,22 +159,28 @@ class SplitExchangeTest {
   @Test
   void anEmptyInputHasTheSchemaAndNoRows() {
     try (BatchStream batches = flight.exchangeProvenance(List.<Swhid>of().iterator(), false)) {
-      assertEquals(List.of("swhid", "anchor", "anchor_date", "origin"),
+      assertEquals(
+          List.of("swhid", "anchor", "anchor_date", "origin"),
           batches.schema().getFields().stream().map(f -> f.getName()).toList());
       assertEquals(List.of(), results(batches));
     }
     assertEquals(1, exchanges());
-    assertThrows(IllegalArgumentException.class, () -> ProvenanceFlightClient.builder().maxSwhidsPerExchange(0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ProvenanceFlightClient.builder().maxSwhidsPerExchange(0));
   }
 
   @Test
   void closingMidwayCancelsTheCurrentExchangeAndStopsReadingTheInput() {
     AtomicInteger read = new AtomicInteger();
     Swhid node = database.nodes().get(0).swhid();
-    Iterator<Swhid> endless = Stream.generate(() -> {
-      read.incrementAndGet();
-      return node;
-    }).iterator();
+    Iterator<Swhid> endless =
+        Stream.generate(
+                () -> {
+                  read.incrementAndGet();
+                  return node;
+                })
+            .iterator();
     long rows = 0;
     try (BatchStream batches = flight.exchangeProvenance(endless, false)) {
       while (rows <= PER_EXCHANGE && batches.next()) {
@@ -180,11 +204,14 @@ class SplitExchangeTest {
       assertTrue(e.getMessage().contains("at most 1000 are allowed per request"), e.getMessage());
     }
     // the server refuses the list when asked for its flight (it used to wait for the stream)
-    FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> {
-      try (BatchStream batches = flight.provenance(swhids(SERVER_LIMIT + 1), false)) {
-        results(batches);
-      }
-    });
+    FlightRuntimeException e =
+        assertThrows(
+            FlightRuntimeException.class,
+            () -> {
+              try (BatchStream batches = flight.provenance(swhids(SERVER_LIMIT + 1), false)) {
+                results(batches);
+              }
+            });
     assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
     assertTrue(e.getMessage().contains("at most 1000 are allowed per request"), e.getMessage());
   }
