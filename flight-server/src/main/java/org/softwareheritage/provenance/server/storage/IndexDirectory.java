@@ -573,8 +573,8 @@ public final class IndexDirectory extends RegionStore {
       }
       Map<String, Long> numbers = new LinkedHashMap<>();
       json.path("numbers")
-          .fields()
-          .forEachRemaining(entry -> numbers.put(entry.getKey(), entry.getValue().asLong()));
+          .properties()
+          .forEach(entry -> numbers.put(entry.getKey(), entry.getValue().asLong()));
       List<File> files = new ArrayList<>();
       for (JsonNode file : json.path("files")) {
         long[] crc = new long[file.path("crc32c").size()];
