@@ -180,24 +180,14 @@ public final class TableLoader {
             int count = batch.getRowCount();
             if (row + count > rows) {
               throw new DatabaseLoadException(
-                  "table "
-                      + table.directory()
-                      + ", file "
-                      + source
-                      + ": more rows than its metadata says");
+                  where(table, source) + ": more rows than its metadata says");
             }
             for (int c = 0; c < columns.size(); c++) {
               ProvenanceTable.Column column = columns.get(c);
               FieldVector from = batch.getVector(column.name());
               if (from.getNullCount() > 0) {
                 throw new DatabaseLoadException(
-                    "table "
-                        + table.directory()
-                        + ", file "
-                        + source
-                        + ", column "
-                        + column.name()
-                        + ": null values, the column must be non-null");
+                    where(table, source, column) + ": null values, the column must be non-null");
               }
               copy(table, source, from, reader, targets[c], row, count);
             }
@@ -213,7 +203,7 @@ public final class TableLoader {
   }
 
   private long scan(ProvenanceTable table, String source, String[] projection, ReaderTask task) {
-    String where = "table " + table.directory() + ", file " + source;
+    String where = where(table, source);
     try (DatasetFactory factory =
         new FileSystemDatasetFactory(
             allocator, NativeMemoryPool.getDefault(), FileFormat.PARQUET, source)) {
@@ -330,15 +320,7 @@ public final class TableLoader {
         long index = dictionaryIndex(address, width, i);
         if (index < 0 || index >= ordinals.length) {
           throw new DatabaseLoadException(
-              "table "
-                  + table.directory()
-                  + ", file "
-                  + source
-                  + ", column "
-                  + column.name()
-                  + ": dictionary index "
-                  + index
-                  + " out of range");
+              where(table, source, column) + ": dictionary index " + index + " out of range");
         }
         if (ordinals[(int) index] == UNRESOLVED) {
           ordinals[(int) index] = typeOrdinal(table, source, column, tags, (int) index);
@@ -386,19 +368,21 @@ public final class TableLoader {
       }
     }
     throw new DatabaseLoadException(
-        "table "
-            + table.directory()
-            + ", file "
-            + source
-            + ", column "
-            + column.name()
-            + ": unknown object type '"
-            + tags.getObject(index)
-            + "'");
+        where(table, source, column) + ": unknown object type '" + tags.getObject(index) + "'");
   }
 
   private static int packedTag(byte first, byte second, byte third) {
     return (first & 0xff) << 16 | (second & 0xff) << 8 | (third & 0xff);
+  }
+
+  /** Names a file of a table for an error message. */
+  private static String where(ProvenanceTable table, String source) {
+    return "table " + table.directory() + ", file " + source;
+  }
+
+  /** Names a column of a file of a table for an error message. */
+  private static String where(ProvenanceTable table, String source, ProvenanceTable.Column column) {
+    return where(table, source) + ", column " + column.name();
   }
 
   private static String firstLine(Throwable e) {
