@@ -2,7 +2,6 @@ package org.softwareheritage.provenance.server.storage;
 
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,33 +28,29 @@ public final class Database {
       DatabaseLocation location, BufferAllocator allocator, RegionStore store, int threads) {
     TableLoader loader = new TableLoader(allocator, location, store);
     Map<ProvenanceTable, Future<StoredTable>> loads = new EnumMap<>(ProvenanceTable.class);
-    ExecutorService pool =
-        Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("load-", 0).factory());
-    try {
+    // closing the pool waits for every load, even if this thread is interrupted meanwhile
+    try (ExecutorService pool =
+        Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("load-", 0).factory())) {
       for (ProvenanceTable table : ProvenanceTable.values()) {
         loads.put(table, pool.submit(() -> loader.load(table)));
       }
-    } finally {
-      pool.shutdown();
     }
     Map<ProvenanceTable, StoredTable> tables = new EnumMap<>(ProvenanceTable.class);
-    Throwable failure = null;
     for (Map.Entry<ProvenanceTable, Future<StoredTable>> load : loads.entrySet()) {
-      try {
-        tables.put(load.getKey(), load.getValue().get());
-      } catch (ExecutionException e) {
-        failure = failure == null ? e.getCause() : failure;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new DatabaseLoadException(
-            "interrupted while loading " + load.getKey().directory(), e);
+      Future<StoredTable> done = load.getValue();
+      switch (done.state()) {
+        case SUCCESS -> tables.put(load.getKey(), done.resultNow());
+        case FAILED -> {
+          switch (done.exceptionNow()) {
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            case Throwable e -> throw new IllegalStateException(e);
+          }
+        }
+        default ->
+            throw new DatabaseLoadException(
+                "table " + load.getKey().directory() + ": loading was cancelled");
       }
-    }
-    if (failure instanceof RuntimeException e) {
-      throw e;
-    }
-    if (failure instanceof Error e) {
-      throw e;
     }
     return new Database(tables);
   }
