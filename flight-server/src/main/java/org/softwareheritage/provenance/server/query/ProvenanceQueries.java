@@ -68,12 +68,10 @@ public final class ProvenanceQueries {
    */
   public void lookUp(
       byte[] types, byte[] hashes, int from, int count, ResultFields fields, LookupBatch batch) {
-    long started = System.nanoTime();
+    boolean mayReadAhead = count <= LOOKUPS_READ_AHEAD && index.isMapped();
+    long started = mayReadAhead ? System.nanoTime() : 0;
     nodes.candidates(hashes, from, count, batch.rows, batch.positions);
-    boolean ahead =
-        count <= LOOKUPS_READ_AHEAD
-            && index.isMapped()
-            && System.nanoTime() - started >= coldStepNanos;
+    boolean ahead = mayReadAhead && System.nanoTime() - started >= coldStepNanos;
     for (int i = 0; ahead && i < count; i++) {
       if (batch.rows[i] >= 0) {
         index.willNeedNode(batch.rows[i]);
